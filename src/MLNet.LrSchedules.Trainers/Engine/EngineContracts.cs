@@ -1,0 +1,123 @@
+using MLNet.LrSchedules;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>The kind of prediction a trainer learns.</summary>
+public enum TrainingTask
+{
+    /// <summary>One of several classes; softmax over the outputs, cross-entropy loss.</summary>
+    MulticlassClassification,
+    /// <summary>Two classes; one logit, binary cross-entropy loss.</summary>
+    BinaryClassification,
+    /// <summary>A real value; mean squared error loss.</summary>
+    Regression,
+}
+
+/// <summary>Hidden-layer activation of the multilayer perceptron.</summary>
+public enum Activation
+{
+    /// <summary>max(0, x).</summary>
+    Relu,
+    /// <summary>Gaussian error linear unit.</summary>
+    Gelu,
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+}
+
+/// <summary>The optimizer.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Stochastic gradient descent, with optional (Nesterov) momentum and weight decay.</summary>
+    Sgd,
+    /// <summary>Adam (Kingma and Ba).</summary>
+    Adam,
+    /// <summary>Adam with decoupled weight decay (Loshchilov and Hutter).</summary>
+    AdamW,
+    /// <summary>RMSprop.</summary>
+    RmsProp,
+    /// <summary>Adagrad.</summary>
+    Adagrad,
+}
+
+/// <summary>How often the schedule advances.</summary>
+public enum ScheduleStepUnit
+{
+    /// <summary>Once per optimizer step (the default, as transformers, optax and timm's step_update do).</summary>
+    Step,
+    /// <summary>Once per epoch (PyTorch's classic per-epoch <c>scheduler.step()</c>).</summary>
+    Epoch,
+}
+
+/// <summary>Where tensors live during training and scoring.</summary>
+public enum ComputeDevice
+{
+    /// <summary>The CPU.</summary>
+    Cpu,
+    /// <summary>An NVIDIA GPU; fails at once when no CUDA backend is present.</summary>
+    Cuda,
+    /// <summary>CUDA when available, otherwise the CPU.</summary>
+    Auto,
+}
+
+/// <summary>The shape of the multilayer perceptron.</summary>
+/// <param name="InputSize">Number of input features.</param>
+/// <param name="HiddenLayers">Sizes of the hidden layers, in order.</param>
+/// <param name="Activation">Activation after each hidden layer.</param>
+/// <param name="Dropout">Dropout probability after each hidden activation, in [0, 1).</param>
+/// <param name="OutputSize">Number of outputs: classes for multiclass, 1 for binary and regression.</param>
+public sealed record NetworkSpec(int InputSize, IReadOnlyList<int> HiddenLayers, Activation Activation, double Dropout, int OutputSize);
+
+/// <summary>Optimizer settings (the rate itself comes from the schedule).</summary>
+public sealed record OptimizerSettings(
+    OptimizerKind Kind,
+    double Momentum = 0.9,
+    bool Nesterov = false,
+    double WeightDecay = 0,
+    double Beta1 = 0.9,
+    double Beta2 = 0.999,
+    double Epsilon = 1e-8,
+    double? GradientClipNorm = null);
+
+/// <summary>Everything the training engine needs besides the data.</summary>
+public sealed record EngineSettings(
+    TrainingTask Task,
+    NetworkSpec Network,
+    OptimizerSettings Optimizer,
+    LrSchedule Schedule,
+    double LearningRate,
+    int Epochs,
+    int BatchSize,
+    ScheduleStepUnit StepUnit,
+    int Seed,
+    int? EarlyStoppingPatience,
+    bool RestoreBestWeights,
+    ComputeDevice Device);
+
+/// <summary>One mini-batch, row-major.</summary>
+/// <param name="Features">rows × featureCount values.</param>
+/// <param name="Labels">One value per row: class index (multiclass), 0/1 (binary), target (regression).</param>
+/// <param name="Weights">Optional example weights, one per row.</param>
+/// <param name="Rows">Number of rows in this batch.</param>
+public sealed record Batch(float[] Features, float[] Labels, float[]? Weights, int Rows);
+
+/// <summary>A source of mini-batches that can be read once per epoch, possibly streamed from disk.</summary>
+public interface IBatchSource
+{
+    /// <summary>Number of features per row.</summary>
+    int FeatureCount { get; }
+
+    /// <summary>Number of rows when known in advance, else null.</summary>
+    long? RowCount { get; }
+
+    /// <summary>The batches of one epoch; shuffled deterministically from (<paramref name="seed"/>, <paramref name="epoch"/>) when <paramref name="shuffle"/>.</summary>
+    IEnumerable<Batch> ReadBatches(int batchSize, int epoch, int seed, bool shuffle);
+}
+
+/// <summary>The learning rate and loss of one optimizer step.</summary>
+public sealed record StepRecord(long Step, int Epoch, double LearningRate, double Loss);
+
+/// <summary>The summary of one epoch.</summary>
+public sealed record EpochRecord(int Epoch, double TrainingLoss, double? ValidationLoss, double? ValidationMetric, TimeSpan WallTime);
+
+/// <summary>Live progress, reported after each optimizer step.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, long Step, long TotalSteps, double Loss, double LearningRate, TimeSpan Elapsed, TimeSpan? Remaining);
