@@ -94,7 +94,13 @@ public static partial class LrScheduleJson
             int? bytes = ex.BytePositionInLine is { } b ? (int)b : null;
             string problem = StripLocation(ex.Message);
             if (problem.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
-                problem += $" Known types: {KnownNames(ex.Path?.Contains("reactive", StringComparison.Ordinal) == true)}.";
+            {
+                bool isState = ex.Path?.Contains("reactive", StringComparison.Ordinal) == true;
+                var id = DiscriminatorId().Match(problem);
+                problem = id.Success && ScheduleRegistry.Default.Find(id.Groups[1].Value, e => e.IsSchedule != isState, out _) is { } alias
+                    ? $"\"type\": \"{id.Groups[1].Value}\" is an alias; JSON names the type by its name \"{alias.Name}\"."
+                    : $"{problem} Known types: {KnownNames(isState)}.";
+            }
             throw Located(json, utf8, $"Invalid {what} JSON: {problem}", line, bytes, ex.Path, ex);
         }
         catch (NotSupportedException ex)
@@ -115,9 +121,57 @@ public static partial class LrScheduleJson
             // A constructor rejected a value (ArgumentException, OverflowException, ...): name the type it belongs to.
             var owner = ConstructorOwner(ex);
             string prefix = owner is null ? $"Invalid {what} JSON" : $"Invalid '{owner.Name}' {(owner.IsSchedule ? "schedule" : "state")} in the {what} JSON";
-            throw new LrScheduleFormatException($"{prefix}: {ex.Message}", null, null, null, ex);
+            if (LocateRejectedObject(utf8, ex) is not { } start)
+                throw new LrScheduleFormatException($"{prefix}: {ex.Message}", null, null, null, ex);
+            throw Located(json, utf8, $"{prefix}: {ex.Message}", LineOf(utf8, start, out _), ColumnBytes(utf8, start), null, ex);
         }
     }
+
+    /// <summary>
+    /// The byte offset of the object whose constructor threw <paramref name="rejection"/>: the first object, in the
+    /// order the serializer completes them (innermost first), that fails the same way when read on its own.
+    /// Runs only on the error path.
+    /// </summary>
+    private static int? LocateRejectedObject(byte[] utf8, Exception rejection)
+    {
+        var objects = new List<(int Start, int End)>();
+        var open = new Stack<int>();
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.StartObject) open.Push((int)reader.TokenStartIndex);
+                else if (reader.TokenType == JsonTokenType.EndObject && open.Count > 0) objects.Add((open.Pop(), (int)reader.TokenStartIndex + 1));
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        foreach (var (start, end) in objects.Take(256))
+        {
+            foreach (var baseType in (ReadOnlySpan<Type>)[typeof(LrSchedule), typeof(ReactiveState)])
+            {
+                try
+                {
+                    JsonSerializer.Deserialize(utf8.AsSpan(start, end - start), baseType, Options);
+                }
+                catch (Exception ex) when (ex.GetType() == rejection.GetType() && ex.Message == rejection.Message)
+                {
+                    return start;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Not this object, or not an object of this kind.
+                }
+            }
+        }
+        return null;
+    }
+
+    [GeneratedRegex(@"discriminator id '([^']*)'")]
+    private static partial Regex DiscriminatorId();
 
     private static string KnownNames(bool states)
     {
@@ -223,7 +277,8 @@ public static partial class LrScheduleJson
             RespectNullableAnnotations = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             AllowDuplicateProperties = false,
-            NumberHandling = JsonNumberHandling.Strict,
+            // Reactive states start from an infinite "best" metric, as PyTorch's do: written as "Infinity".
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             Converters =
             {
                 new DurationJsonConverter(),

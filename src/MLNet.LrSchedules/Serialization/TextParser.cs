@@ -37,6 +37,9 @@ internal readonly record struct Token(TokenKind Kind, int Position, string Text)
 /// <summary>Tokenizer and recursive-descent parser of the text form; every error carries the offending position.</summary>
 internal sealed class TextParser
 {
+    /// <summary>The registered name of the schedule <c>a * b</c> builds.</summary>
+    internal const string ProductName = "product";
+
     private static readonly string[] NoneWords = ["none", "null"];
 
     private readonly string _text;
@@ -103,7 +106,7 @@ internal sealed class TextParser
             Advance();
             factors.Add(ParseFactor());
         }
-        return factors.Count == 1 ? factors[0] : Combine("product", "'*'", factors, operatorPosition);
+        return factors.Count == 1 ? factors[0] : Combine(ProductName, "'*'", factors, operatorPosition);
     }
 
     // factor := name '(' args? ')' | '(' expr ')'

@@ -94,6 +94,24 @@ public sealed class LrScheduleJsonTests
     }
 
     [TestMethod]
+    public void Deserialize_ConstructorRejection_IsLocatedAtTheRejectedObject()
+    {
+        string json = "{\"type\":\"sequence\",\"lengths\":[50],\n \"schedules\":[{\"type\":\"constant\"},\n  {\"type\":\"sequence\",\"schedules\":[{\"type\":\"constant\"}],\"lengths\":[5]}]}";
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(json));
+        StringAssert.Contains(ex.Message, "Invalid 'sequence' schedule in the schedule JSON: Parameter 'lengths' must hold one length per schedule but the last (0); received 1.");
+        Assert.AreEqual(json.LastIndexOf("{\"type\":\"sequence\"", StringComparison.Ordinal), ex.Position);
+        Assert.AreEqual(3, ex.Line);
+        Assert.AreEqual(3, ex.Column);
+    }
+
+    [TestMethod]
+    public void Deserialize_AliasAsType_SaysWhichNameToUse()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"SequentialLR","schedules":[],"lengths":[]}"""));
+        StringAssert.Contains(ex.Message, "\"type\": \"SequentialLR\" is an alias; JSON names the type by its name \"sequence\".");
+    }
+
+    [TestMethod]
     public void Deserialize_NewerVersion_IsRejectedBeforeAnythingElse()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
