@@ -133,7 +133,7 @@ public static class LrScheduleText
             case double d: builder.Append(FormatDouble(d)); break;
             case float f: builder.Append(FormatDouble(f)); break;
             case bool b: builder.Append(b ? "true" : "false"); break;
-            case string s: builder.Append(IsIdentifier(s) ? s : Quote(s)); break;
+            case string s: builder.Append(IsIdentifier(s) && !s.Equals("none", StringComparison.OrdinalIgnoreCase) && !s.Equals("null", StringComparison.OrdinalIgnoreCase) ? s : Quote(s)); break;
             case Enum e: builder.Append(JsonNamingPolicy.SnakeCaseLower.ConvertName(e.ToString())); break;
             case IFormattable number: builder.Append(number.ToString(null, CultureInfo.InvariantCulture)); break;
             case IEnumerable list:

@@ -13,7 +13,12 @@ internal sealed class ScheduleParameter
         Name = name;
         Aliases = aliases;
         DefaultValue = parameter.HasDefaultValue ? NormalizeDefault(parameter) : null;
+        IsNullable = Nullable.GetUnderlyingType(parameter.ParameterType) is not null
+            || (!parameter.ParameterType.IsValueType && new NullabilityInfoContext().Create(parameter).WriteState == NullabilityState.Nullable);
     }
+
+    /// <summary>True when the parameter accepts null (<c>none</c> in the text form).</summary>
+    public bool IsNullable { get; }
 
     public ParameterInfo Parameter { get; }
 
