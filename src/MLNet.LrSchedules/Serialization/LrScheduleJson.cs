@@ -123,7 +123,7 @@ public static partial class LrScheduleJson
             string prefix = owner is null ? $"Invalid {what} JSON" : $"Invalid '{owner.Name}' {(owner.IsSchedule ? "schedule" : "state")} in the {what} JSON";
             if (LocateRejectedObject(utf8, ex) is not { } start)
                 throw new LrScheduleFormatException($"{prefix}: {ex.Message}", null, null, null, ex);
-            throw Located(json, utf8, $"{prefix}: {ex.Message}", LineOf(utf8, start, out _), ColumnBytes(utf8, start), null, ex);
+            throw Located(json, utf8, $"{prefix}: {ex.Message}", LineOf(utf8, start), ColumnBytes(utf8, start), null, ex);
         }
     }
 
@@ -190,14 +190,13 @@ public static partial class LrScheduleJson
                 bool isVersion = reader.ValueTextEquals(FormatVersionName);
                 if (!reader.Read()) return;
                 if (!isVersion) { reader.Skip(); continue; }
-                int line = 0;
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version) || version < 1)
                     throw Located(json, utf8, $"Invalid {what} JSON: \"{FormatVersionName}\" must be a whole number >= 1; this library writes {FormatVersion}.",
-                        LineOf(utf8, (int)reader.TokenStartIndex, out line), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
+                        LineOf(utf8, (int)reader.TokenStartIndex), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
                 if (version > FormatVersion)
                     throw Located(json, utf8,
                         $"The {what} JSON has \"{FormatVersionName}\": {version}, newer than this version of MLNet.LrSchedules reads (up to {FormatVersion}); upgrade the library to read it.",
-                        LineOf(utf8, (int)reader.TokenStartIndex, out line), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
+                        LineOf(utf8, (int)reader.TokenStartIndex), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
                 return;
             }
         }
@@ -207,9 +206,10 @@ public static partial class LrScheduleJson
         }
     }
 
-    private static int LineOf(byte[] utf8, int offset, out int line)
+    /// <summary>The 0-based line of a byte offset, as the reader counts lines.</summary>
+    private static int LineOf(byte[] utf8, int offset)
     {
-        line = 0;
+        int line = 0;
         for (int i = 0; i < offset && i < utf8.Length; i++) if (utf8[i] == (byte)'\n') line++;
         return line;
     }

@@ -24,6 +24,7 @@ public sealed class ScheduleRegistryTests
         var registry = ScheduleRegistry.Default;
         Assert.IsTrue(registry.Schedules.Any(e => e.Name == "sequence"));
         Assert.IsTrue(registry.Schedules.Any(e => e.Name == "constant"));
+        Assert.IsEmpty(registry.Problems, string.Join("\n", registry.Problems));
         var names = registry.Entries.SelectMany(e => e.AllNames).ToArray();
         Assert.HasCount(names.Length, names.Distinct(StringComparer.Ordinal));
     }
