@@ -92,7 +92,7 @@ public static partial class LrScheduleJson
         {
             int? line = ex.LineNumber is { } l ? (int)l : null;
             int? bytes = ex.BytePositionInLine is { } b ? (int)b : null;
-            string problem = StripLocation(ex.Message);
+            string problem = Describe(ex);
             if (problem.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
             {
                 bool isState = ex.Path?.Contains("reactive", StringComparison.Ordinal) == true;
@@ -122,8 +122,8 @@ public static partial class LrScheduleJson
             var owner = ConstructorOwner(ex);
             string prefix = owner is null ? $"Invalid {what} JSON" : $"Invalid '{owner.Name}' {(owner.IsSchedule ? "schedule" : "state")} in the {what} JSON";
             if (LocateRejectedObject(utf8, ex) is not { } start)
-                throw new LrScheduleFormatException($"{prefix}: {ex.Message}", null, null, null, ex);
-            throw Located(json, utf8, $"{prefix}: {ex.Message}", LineOf(utf8, start), ColumnBytes(utf8, start), null, ex);
+            throw new LrScheduleFormatException($"{prefix}: {ErrorText.Of(ex)}", null, null, null, ex);
+            throw Located(json, utf8, $"{prefix}: {ErrorText.Of(ex)}", LineOf(utf8, start), ColumnBytes(utf8, start), null, ex);
         }
     }
 
@@ -169,6 +169,48 @@ public static partial class LrScheduleJson
         }
         return null;
     }
+
+    /// <summary>The serializer's message without its location, rephrased in the document's terms where it names CLR types.</summary>
+    internal static string Describe(JsonException exception)
+    {
+        string problem = StripLocation(exception.Message);
+        return problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
+            ? DescribeConversionFailure(problem, exception.Path)
+            : problem;
+    }
+
+    /// <summary>
+    /// The serializer's "could not be converted to T" in the reader's terms: which property, and what it takes.
+    /// </summary>
+    private static string DescribeConversionFailure(string problem, string? path)
+    {
+        var property = LastPropertyName().Match(path ?? "");
+        string name = property.Success ? property.Groups[1].Value : "";
+        string clrName = problem["The JSON value could not be converted to ".Length..].TrimEnd('.');
+        var owner = ScheduleRegistry.Default.Entries.FirstOrDefault(e => e.Type.FullName == clrName);
+        Type? expected = owner?.Parameters.FirstOrDefault(p => p.Name == name)?.Type
+            ?? (clrName == typeof(LrSchedulerState).FullName ? typeof(LrSchedulerState).GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == name)?.PropertyType : null)
+            ?? Type.GetType(clrName, throwOnError: false);
+        string shown = property.Success ? property.Value[1..] : "";
+        string where = owner is null ? (shown.Length > 0 ? $"\"{shown}\"" : "the value") : $"\"{shown}\" of '{owner.Name}'";
+        return expected is null ? $"{where} has the wrong kind of value." : $"{where} must be {Expected(expected)}.";
+    }
+
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(double) || type == typeof(float)) return "a number";
+        if (type == typeof(int) || type == typeof(long)) return $"a whole number (within {type.Name} range)";
+        if (type == typeof(bool)) return "true or false";
+        if (type == typeof(string)) return "a string";
+        if (type == typeof(Duration)) return "a duration: a step count, \"5%\" or \"rest\"";
+        if (typeof(LrSchedule).IsAssignableFrom(type)) return "a schedule object with a \"type\"";
+        if (TextParser.TryGetListElement(type, out var element)) return $"a list, each item {Expected(element)}";
+        return $"a {type.Name}";
+    }
+
+    [GeneratedRegex(@"\.(\w+)(\[\d+\])*$")]
+    private static partial Regex LastPropertyName();
 
     [GeneratedRegex(@"discriminator id '([^']*)'")]
     private static partial Regex DiscriminatorId();
@@ -243,7 +285,7 @@ public static partial class LrScheduleJson
         return new LrScheduleFormatException($"{message} (line {l + 1}, column {column}{where})", position, l + 1, column, inner);
     }
 
-    private static string StripLocation(string message)
+    internal static string StripLocation(string message)
     {
         int index = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (index < 0) index = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
@@ -282,7 +324,8 @@ public static partial class LrScheduleJson
             Converters =
             {
                 new DurationJsonConverter(),
-                new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false),
+                new SnakeCaseEnumConverterFactory(),
+                new ScheduleListConverter(),
             },
         };
         options.MakeReadOnly();

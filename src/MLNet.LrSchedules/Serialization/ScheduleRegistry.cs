@@ -45,7 +45,9 @@ internal sealed class ScheduleParameter
         // Enum defaults come back from metadata as their underlying integer.
         object? value = parameter.DefaultValue;
         var type = Nullable.GetUnderlyingType(parameter.ParameterType) ?? parameter.ParameterType;
-        if (value is null || value is DBNull || value is Missing) return null;
+        // "= default" on a struct parameter (a Duration, say) reads back as null.
+        if (value is null) return type.IsValueType && Nullable.GetUnderlyingType(parameter.ParameterType) is null ? Activator.CreateInstance(type) : null;
+        if (value is DBNull || value is Missing) return null;
         if (type.IsEnum && value.GetType() != type) return Enum.ToObject(type, value);
         if (type == typeof(double) && value is not double) return Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
         if (type == typeof(long) && value is not long) return Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);

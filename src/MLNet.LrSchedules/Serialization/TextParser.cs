@@ -237,7 +237,7 @@ internal sealed class TextParser
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not LrScheduleFormatException)
         {
-            throw Error(position, $"Invalid '{name}' schedule: {ex.Message}", ex);
+            throw Error(position, $"Invalid '{name}' schedule: {ErrorText.Of(ex)}", ex);
         }
     }
 
@@ -293,7 +293,7 @@ internal sealed class TextParser
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException or FormatException && ex is not LrScheduleFormatException)
         {
-            throw Error(token.Position, $"Invalid value {token.Describe()} for '{parameter.Name}' of '{owner.Name}': {ex.Message}", ex);
+            throw Error(token.Position, $"Invalid value {token.Describe()} for '{parameter.Name}' of '{owner.Name}': {ErrorText.Of(ex)}", ex);
         }
     }
 
@@ -308,7 +308,7 @@ internal sealed class TextParser
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException or FormatException && ex is not LrScheduleFormatException)
         {
-            throw Error(text, 0, $"Invalid value {tokens[0].Describe()}: {ex.Message}", ex);
+            throw Error(text, 0, $"Invalid value {tokens[0].Describe()}: {ErrorText.Of(ex)}", ex);
         }
     }
 

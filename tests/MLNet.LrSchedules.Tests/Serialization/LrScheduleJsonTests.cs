@@ -138,10 +138,31 @@ public sealed class LrScheduleJsonTests
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
             "{\n  \"type\": \"sequence\",\n  \"schedules\": [{\"type\": \"System.IO.FileInfo\"}],\n  \"lengths\": []\n}"));
-        StringAssert.Contains(ex.Message, "System.IO.FileInfo");
+        StringAssert.Contains(ex.Message, "Read unrecognized type discriminator id 'System.IO.FileInfo'. (in the list's element [0]) Known types: ");
         Assert.AreEqual(3, ex.Line);
-        Assert.IsNotNull(ex.Column);
-        Assert.IsNotNull(ex.Position);
+        // Just inside the element's '{'.
+        Assert.AreEqual(18, ex.Column);
+        Assert.AreEqual(41, ex.Position);
+    }
+
+    [TestMethod]
+    public void Deserialize_NullInScheduleList_IsRejectedWhereItIs()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":[{"type":"constant"},null],"lengths":[5]}"""));
+        StringAssert.Contains(ex.Message, "A list of schedules must not contain null; received null at index 1.");
+        Assert.AreEqual(56, ex.Position);
+    }
+
+    [TestMethod]
+    public void Deserialize_WrongKindOfValue_NamesTheProperty()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":{"type":"constant"},"lengths":[5]}"""));
+        StringAssert.Contains(ex.Message, "Expected a list of schedules");
+        ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":[{"type":"constant"}],"lengths":"5"}"""));
+        StringAssert.Contains(ex.Message, "\"lengths\" must be a list, each item a duration: a step count, \"5%\" or \"rest\".");
     }
 
     [TestMethod]
