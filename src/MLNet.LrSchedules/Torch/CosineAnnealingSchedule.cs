@@ -58,7 +58,12 @@ public sealed class CosineAnnealingSchedule : LrSchedule
         long halfPeriodsAfterFirstRestart = (step - tMax - 1) / 2 / tMax;
         long restart = tMax + 1 + 2 * halfPeriodsAfterFirstRestart * tMax;
         double restartRise = amplitude * (1 - Math.Cos(Math.PI / tMax)) / 2;
-        return EtaMin + restartRise * (OnePlusCos(step, tMax) / OnePlusCos(restart, tMax));
+        double restartCos = OnePlusCos(restart, tMax);
+        // For periods beyond 2^53 steps the restart rounds onto the minimum itself (PyTorch divides by zero there);
+        // the direct cosine is what the recursion means.
+        if (!(restartCos > 0))
+            return EtaMin + amplitude * OnePlusCos(step, tMax) / 2;
+        return EtaMin + restartRise * (OnePlusCos(step, tMax) / restartCos);
     }
 
     // Same operation order as PyTorch (π·t first, then / T_max), so the rounding matches.
