@@ -36,7 +36,7 @@ internal static class Composite
     {
         if (IsReactive(schedule))
             throw new ArgumentException(
-                $"Parameter '{name}' must hold closed-form schedules only; received the reactive schedule '{schedule.GetType().Name}'{(index is { } i ? $" at index {i}" : "")}. "
+                $"Parameter '{name}' must {(index is null ? "be a closed-form schedule" : "hold closed-form schedules only")}; received the reactive schedule '{schedule.GetType().Name}'{(index is { } i ? $" at index {i}" : "")}. "
                 + "Reactive schedules can only run last in a sequence.", name);
     }
 }
