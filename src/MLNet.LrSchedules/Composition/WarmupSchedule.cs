@@ -22,7 +22,7 @@ public enum WarmupShape
 /// The rate reaches the base rate exactly at step <c>t = L</c>, the first step after the warmup, which is where
 /// a following schedule in a sequence (<see cref="LrSchedule.WithWarmup"/>) takes over at its own step 0.
 /// </remarks>
-[ScheduleType("warmup", "LinearLR", "ConstantLR", "linear_warmup")]
+[ScheduleType("warmup", "linear_warmup")]
 public sealed class WarmupSchedule : LrSchedule
 {
     /// <summary>Creates a warmup of <paramref name="steps"/> steps.</summary>

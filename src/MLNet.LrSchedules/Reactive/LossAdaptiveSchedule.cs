@@ -10,7 +10,7 @@ namespace MLNet.LrSchedules;
 /// <para>Losses must be finite and &gt;= 0 (a negative loss would let <c>1 + δ · loss</c> reach zero or below, where the
 /// formula has no meaning); shift a loss that can be negative before reporting it.</para>
 /// </remarks>
-[ScheduleType("loss_adaptive", "loss_scaled")]
+[ScheduleType("loss_adaptive")]
 public sealed class LossAdaptiveSchedule : ReactiveLrSchedule
 {
     /// <summary>Creates a loss-adaptive schedule.</summary>

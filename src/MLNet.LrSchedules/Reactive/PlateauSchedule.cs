@@ -31,7 +31,7 @@ public enum PlateauThresholdMode
 /// are forgotten. When the bad count exceeds <c>patience</c> the rate is reduced, cooldown restarts and the count clears.</para>
 /// <para>The first report always improves on the initial best (+∞ for min, −∞ for max).</para>
 /// </remarks>
-[ScheduleType("plateau", "ReduceLROnPlateau", "reduce_lr_on_plateau", "reduce_on_plateau")]
+[ScheduleType("plateau", "ReduceLROnPlateau", "reduce_lr_on_plateau")]
 public sealed class PlateauSchedule : ReactiveLrSchedule
 {
     /// <summary>Creates a plateau schedule; defaults are PyTorch's.</summary>

@@ -15,6 +15,20 @@ public sealed class WarmupScheduleTests
         Oracle.AssertMatches(c.Id, "lr", c.Lr, Oracle.Trajectory(schedule, c.Double("base_lr"), c.Steps), Oracle.DoubleTolerance);
     }
 
+    public static IEnumerable<object[]> ConstantWithWarmupCases => Oracle.Cases("transformers", "constant_with_warmup");
+
+    [TestMethod]
+    [DynamicData(nameof(ConstantWithWarmupCases))]
+    public void LinearShapeFromZeroMatchesTransformersConstantWithWarmup(OracleCase c)
+    {
+        int warmupSteps = c.Int("num_warmup_steps");
+        double baseLr = c.Double("base_lr");
+        double[] lr = warmupSteps == 0
+            ? Enumerable.Repeat(baseLr, c.Steps).ToArray() // transformers divides by max(1, 0): no warmup at all
+            : Oracle.Trajectory(LrSchedule.Warmup(warmupSteps), baseLr, c.Steps);
+        Oracle.AssertMatches(c.Id, "lr", c.Lr, lr, Oracle.DoubleTolerance);
+    }
+
     [TestMethod]
     public void LinearRampsFromStartFactorAndReachesBaseAtLength()
     {
