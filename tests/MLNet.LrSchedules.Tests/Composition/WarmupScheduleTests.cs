@@ -85,6 +85,30 @@ public sealed class WarmupScheduleTests
     }
 
     [TestMethod]
+    public void EveryShapeStaysBetweenStartAndBaseAndNeverDecreases()
+    {
+        var random = new Random(20260101);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var shape = (WarmupShape)random.Next(3);
+            double start = shape == WarmupShape.Exponential ? 1e-6 + random.NextDouble() * (1 - 1e-6) : random.NextDouble();
+            long length = 1 + random.Next(1, 500);
+            double baseLr = random.NextDouble() * 3;
+            var w = LrSchedule.Warmup(length, shape, start);
+            double previous = -1;
+            for (long t = 0; t <= length + 1; t++)
+            {
+                double lr = w.GetLearningRate(t, baseLr);
+                Assert.IsTrue(lr >= previous - 1e-15 * baseLr, $"{shape} s={start} L={length}: decreases at {t}");
+                Assert.IsTrue(lr >= start * baseLr * (1 - 1e-12) && lr <= baseLr * (1 + 1e-12), $"{shape} s={start} L={length}: {lr} out of range at {t}");
+                previous = lr;
+            }
+            Assert.AreEqual(start * baseLr, w.GetLearningRate(0, baseLr), 1e-15);
+            Assert.AreEqual(baseLr, w.GetLearningRate(length, baseLr));
+        }
+    }
+
+    [TestMethod]
     public void LengthAndResolve()
     {
         var steps = LrSchedule.Warmup(100);
