@@ -30,7 +30,7 @@ public sealed class WarmupSchedule : LrSchedule
     /// <param name="shape">The curve from <paramref name="startFactor"/> to 1.</param>
     /// <param name="startFactor">The multiple of the base rate at step 0, in [0, 1]; must be &gt; 0 for <see cref="WarmupShape.Exponential"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="startFactor"/> is out of range, or <paramref name="shape"/> is not a defined shape.</exception>
-    public WarmupSchedule([ParameterAlias("length", "warmup_steps")] Duration steps, WarmupShape shape = WarmupShape.Linear, double startFactor = 0)
+    public WarmupSchedule([ParameterAlias("length", "warmup_steps")] Duration steps, WarmupShape shape = WarmupShape.Linear, [ParameterAlias("factor")] double startFactor = 0)
     {
         if (!Enum.IsDefined(shape))
             throw new ArgumentOutOfRangeException(nameof(shape), shape, $"Parameter 'shape' must be one of Linear, Exponential, Constant; received {(int)shape}.");
