@@ -156,8 +156,21 @@ public sealed class LrSchedulerTests
         Assert.ThrowsExactly<ArgumentNullException>(() => new LrScheduler(null!, 0.1));
         Assert.ThrowsExactly<ArgumentNullException>(() => new LrScheduler(LrSchedule.Warmup(3), (LrSchedulerState)null!));
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LrScheduler(LrSchedule.Warmup(3), -0.1));
-        StringAssert.StartsWith(e.Message, "Parameter 'BaseLearningRate' must be a finite number >= 0; received -0.1.");
+        StringAssert.StartsWith(e.Message, "Parameter 'baseLearningRate' must be a finite number >= 0; received -0.1.");
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LrScheduler(LrSchedule.Warmup(3), new LrSchedulerState(0.1, -1, null)));
-        StringAssert.StartsWith(e.Message, "Parameter 'Step' must be an integer >= 0; received -1.");
+        StringAssert.StartsWith(e.Message, "Parameter 'step' must be an integer >= 0; received -1.");
+    }
+
+    [TestMethod]
+    public void Momentum_FollowsTheSegmentInForce()
+    {
+        var oneCycle = LrSchedule.OneCycle(1.0, totalSteps: 20);
+        var scheduler = new LrScheduler(oneCycle.WithWarmup(5), 0.1);
+        for (int step = 0; step < 25; step++, scheduler.Advance())
+        {
+            if (step < 5) Assert.IsNull(scheduler.Momentum, $"step {step}");
+            else Assert.AreEqual(oneCycle.GetMomentum(step - 5), scheduler.Momentum, $"step {step}");
+        }
+        Assert.AreEqual(oneCycle.GetMomentum(0), new LrScheduler(oneCycle, 0.1).Momentum);
     }
 }
