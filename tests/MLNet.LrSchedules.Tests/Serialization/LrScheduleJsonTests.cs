@@ -189,7 +189,7 @@ public sealed class LrScheduleJsonTests
     }
 
     [TestMethod]
-    [DataRow("[0]", "step count >= 1")]
+    [DataRow("[-1]", "step count >= 0")]
     [DataRow("[\"0%\"]", "percentage of the run in (0%, 100%]")]
     [DataRow("[1.5]", "fraction of the run in (0, 1]")]
     [DataRow("[true]", "received a True")]
