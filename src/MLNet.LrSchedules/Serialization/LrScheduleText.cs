@@ -170,7 +170,8 @@ public static class LrScheduleText
         double.PositiveInfinity => "inf",
         double.NegativeInfinity => "-inf",
         _ when double.IsNaN(value) => "nan",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
+        // 1e-05 rather than 1E-05: the spelling of the Python references.
+        _ => value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'),
     };
 
     internal static bool IsIdentifier(string s)

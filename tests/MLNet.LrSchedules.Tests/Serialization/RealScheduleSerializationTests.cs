@@ -10,7 +10,7 @@ public sealed class RealScheduleSerializationTests
     public void WarmupThenCosine_TextJsonAndRates()
     {
         var schedule = LrSchedule.Parse("warmup(500) >> cosine(t_max=rest, eta_min=1e-5)");
-        Assert.AreEqual("warmup(steps=500) >> cosine(eta_min=1E-05)", schedule.ToString());
+        Assert.AreEqual("warmup(steps=500) >> cosine(eta_min=1e-05)", schedule.ToString());
         Assert.AreEqual(
             """{"format_version":1,"type":"sequence","schedules":[{"type":"warmup","steps":500,"shape":"linear","start_factor":0},{"type":"cosine","t_max":"rest","eta_min":1E-05}],"lengths":[500]}""",
             schedule.ToJson());
@@ -29,7 +29,7 @@ public sealed class RealScheduleSerializationTests
         var schedule = LrSchedule.Parse("warmup(steps=0.05) >> cosine(rest, min=1e-5)");
         StringAssert.Contains(schedule.ToJson(), "\"steps\":\"5%\"");
         StringAssert.Contains(schedule.ToJson(), "\"lengths\":[\"5%\"]");
-        Assert.AreEqual("warmup(steps=5%) >> cosine(eta_min=1E-05)", schedule.ToString());
+        Assert.AreEqual("warmup(steps=5%) >> cosine(eta_min=1e-05)", schedule.ToString());
     }
 
     [TestMethod]
