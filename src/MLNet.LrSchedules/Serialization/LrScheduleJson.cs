@@ -80,6 +80,8 @@ public static partial class LrScheduleJson
         if (json is null) throw new LrScheduleFormatException($"The {what} JSON must not be null.", 0, 1, 1);
         if (json.Length > MaxLength)
             throw new LrScheduleFormatException($"The {what} JSON is {json.Length} characters long; at most {MaxLength} are accepted.", MaxLength, null, null);
+        // A byte order mark that survived decoding: a space keeps every character position where it was.
+        if (json.StartsWith('\uFEFF')) json = " " + json[1..];
         byte[] utf8 = Encoding.UTF8.GetBytes(json);
         try
         {

@@ -227,6 +227,12 @@ public sealed class LrScheduleJsonTests
     }
 
     [TestMethod]
+    public void Deserialize_AcceptsByteOrderMarkAndWhitespace()
+    {
+        Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleJson.Deserialize("\uFEFF \n {\"type\" : \"constant\"}\n"));
+    }
+
+    [TestMethod]
     public void Deserialize_Null_ThrowsFormatException()
     {
         Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(null!));

@@ -12,6 +12,7 @@ public sealed class LrScheduleTextTests
     [DataRow("  CONSTANT ( )  ")]
     [DataRow("(constant())")]
     [DataRow("((constant()))")]
+    [DataRow("\uFEFFconstant()\n")]
     public void Parse_Constant(string text)
     {
         Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleText.Parse(text));
