@@ -176,10 +176,24 @@ public static partial class LrScheduleJson
     internal static string Describe(JsonException exception)
     {
         string problem = StripLocation(exception.Message);
-        return problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
-            ? DescribeConversionFailure(problem, exception.Path)
-            : problem;
+        if (problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+            return DescribeConversionFailure(problem, exception.Path);
+        if (UnmappedProperty().Match(problem) is { Success: true } unmapped && EntryOf(unmapped.Groups[2].Value) is { } owner)
+            return $"'{owner.Name}' has no property \"{unmapped.Groups[1].Value}\"; " +
+                (owner.Parameters.Length == 0 ? "it takes none." : $"its properties are {string.Join(", ", owner.Parameters.Select(p => $"\"{p.Name}\""))}.");
+        if (MissingProperties().Match(problem) is { Success: true } missing && EntryOf(missing.Groups[1].Value) is { } incomplete)
+            return $"'{incomplete.Name}' needs {missing.Groups[2].Value.Replace('\'', '"')}, which has no default.";
+        return problem;
     }
+
+    private static ScheduleTypeEntry? EntryOf(string clrFullName) =>
+        ScheduleRegistry.Default.Entries.FirstOrDefault(e => e.Type.FullName == clrFullName);
+
+    [GeneratedRegex(@"^The JSON property '([^']*)' could not be mapped to any \.NET member contained in type '([^']*)'")]
+    private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"^JSON deserialization for type '([^']*)' was missing required properties including: (.*)\.$")]
+    private static partial Regex MissingProperties();
 
     /// <summary>
     /// The serializer's "could not be converted to T" in the reader's terms: which property, and what it takes.
