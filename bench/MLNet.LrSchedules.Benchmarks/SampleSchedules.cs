@@ -149,6 +149,7 @@ public static class SampleSchedules
                 : name.Contains("min") || name.Contains("end") || name.Contains("final") ? 1e-5
                 : 0.5;
         if (t == typeof(bool)) return false;
+        if (t == typeof(string)) return "linear"; // the usual first choice of interpolation / anneal strategies
         if (t.IsEnum) return Enum.GetValues(t).GetValue(0);
         if (typeof(LrSchedule).IsAssignableFrom(t))
             return leaves.Count > 0 ? leaves[0] : throw new InvalidOperationException("no leaf schedule to compose");
