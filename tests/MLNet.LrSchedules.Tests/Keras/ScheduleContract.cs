@@ -34,7 +34,7 @@ public sealed class FamilyScheduleContractTests
         || n is "ExponentialContinuousSchedule" or "LinearDecaySchedule");
 
     [TestMethod]
-    public void AllFamiliesArePresent() => Assert.HasCount(25, Types.ToArray());
+    public void AllFamiliesArePresent() => Assert.HasCount(24, Types.ToArray());
 
     [TestMethod]
     [DynamicData(nameof(Types))]
