@@ -17,7 +17,7 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
     /// Reads every row with a cursor, checking as it goes: features finite, labels present and in range,
     /// weights finite and &gt;= 0. Every error names the column and the 0-based row.
     /// </summary>
-    /// <param name="checkAlive">Called every few thousand rows; throws when the run was canceled.</param>
+    /// <remarks><paramref name="checkAlive"/> is called every few thousand rows and throws when the run was canceled.</remarks>
     public static DataViewRows Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
         TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive)
     {

@@ -12,11 +12,15 @@ namespace MLNet.LrSchedules.Trainers;
 /// <param name="Values">One value per class, in key order.</param>
 internal sealed record LabelKeyValues(string Kind, IReadOnlyList<string> Values)
 {
+    // ML.NET's annotation names (its AnnotationUtils.Kinds is internal).
+    internal const string KeyValuesKind = "KeyValues";
+    internal const string SlotNamesKind = "SlotNames";
+
     /// <summary>Reads the KeyValues annotation of a key-typed label; null when it has none or of an unsupported type.</summary>
     public static LabelKeyValues? FromColumn(DataViewSchema.Column label, int classCount)
     {
         var annotations = label.Annotations;
-        var column = annotations.Schema.GetColumnOrNull(AnnotationUtils.Kinds.KeyValues);
+        var column = annotations.Schema.GetColumnOrNull(KeyValuesKind);
         if (column is not { Type: VectorDataViewType { ItemType: var item, Size: var size } } || size != classCount) return null;
         return item switch
         {
@@ -35,7 +39,7 @@ internal sealed record LabelKeyValues(string Kind, IReadOnlyList<string> Values)
     private static LabelKeyValues Read<T>(DataViewSchema.Annotations annotations, string kind, Func<T, string> format)
     {
         VBuffer<T> values = default;
-        annotations.GetValue(AnnotationUtils.Kinds.KeyValues, ref values);
+        annotations.GetValue(KeyValuesKind, ref values);
         return new LabelKeyValues(kind, values.DenseValues().Select(format).ToArray());
     }
 
@@ -58,10 +62,10 @@ internal sealed record LabelKeyValues(string Kind, IReadOnlyList<string> Values)
 
     /// <summary>Adds the SlotNames annotation (the class names as text) to <paramref name="builder"/>.</summary>
     public void AddSlotNames(DataViewSchema.Annotations.Builder builder) =>
-        Add(builder, TextDataViewType.Instance, s => s.AsMemory(), AnnotationUtils.Kinds.SlotNames);
+        Add(builder, TextDataViewType.Instance, s => s.AsMemory(), SlotNamesKind);
 
     private void Add<T>(DataViewSchema.Annotations.Builder builder, PrimitiveDataViewType itemType, Func<string, T> parse,
-        string kind = AnnotationUtils.Kinds.KeyValues)
+        string kind = KeyValuesKind)
     {
         var values = Values.Select(parse).ToArray();
         ValueGetter<VBuffer<T>> getter = (ref VBuffer<T> destination) => new VBuffer<T>(values.Length, values).CopyTo(ref destination);

@@ -46,19 +46,19 @@ internal sealed class ScoringMapper : IRowToRowMapper
                 int classes = model.Network.OutputSize;
                 var score = ScoreAnnotations("MulticlassClassification", "Score");
                 model.ClassKeyValues?.AddSlotNames(score);
-                yield return (DefaultColumnNames.Score, new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
+                yield return ("Score", new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
                 var predicted = ScoreAnnotations("MulticlassClassification", "PredictedLabel");
                 model.ClassKeyValues?.AddKeyValues(predicted);
-                yield return (DefaultColumnNames.PredictedLabel, new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
+                yield return ("PredictedLabel", new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
                 break;
             }
             case TrainingTask.BinaryClassification:
-                yield return (DefaultColumnNames.Score, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
-                yield return (DefaultColumnNames.Probability, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
-                yield return (DefaultColumnNames.PredictedLabel, BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
+                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
+                yield return ("Probability", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
+                yield return ("PredictedLabel", BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
                 break;
             default:
-                yield return (DefaultColumnNames.Score, NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
+                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
                 break;
         }
     }
