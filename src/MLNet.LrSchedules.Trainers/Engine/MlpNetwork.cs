@@ -41,8 +41,9 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
             foreach (var layer in hidden.Append(output))
             {
                 double bound = 1.0 / Math.Sqrt(layer.in_features);
-                nn.init.uniform_(layer.weight, -bound, bound, generator);
-                nn.init.uniform_(layer.bias!, -bound, bound, generator);
+                // Tensor.uniform_ honours the generator; nn.init.uniform_ (0.107) ignores it.
+                layer.weight.uniform_(-bound, bound, generator);
+                layer.bias!.uniform_(-bound, bound, generator);
             }
         }
     }

@@ -21,7 +21,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// With <see cref="EngineSettings.RestoreBestWeights"/> the result's weights are the best epoch's whether or not training stopped early.</para>
 /// <para>Determinism: initialization depends on the seed only, and the shuffle order and dropout masks of an epoch on
 /// (seed, epoch) only; a run resumed from an epoch's <see cref="TrainingCheckpoint"/> ends with the same weights, bit for bit on
-/// the CPU, as the uninterrupted run (the hypergradient's previous direction is not checkpointed and restarts empty).</para>
+/// the CPU, as the uninterrupted run.</para>
 /// <para>Not thread-safe: one engine per run. Epoch numbers are 1-based; optimizer steps are 0-based as in the schedule.</para>
 /// </remarks>
 public sealed class TrainingEngine : IDisposable
@@ -86,6 +86,7 @@ public sealed class TrainingEngine : IDisposable
                 _epochsWithoutImprovement = resumeFrom.EpochsWithoutImprovement;
                 _bestWeights = resumeFrom.BestWeights;
                 _lastCheckpoint = resumeFrom;
+                _previousDirection = RestoreDirection(resumeFrom.PreviousUpdateDirection);
             }
         }
         catch
@@ -158,6 +159,8 @@ public sealed class TrainingEngine : IDisposable
             ? new LrScheduler(_resumeFrom.Schedule, _resumeFrom.SchedulerState, _totalSteps)
             : new LrScheduler(_settings.Schedule, _settings.LearningRate, _settings.StepUnit == ScheduleStepUnit.Step ? _totalSteps : _settings.Epochs);
         _lastCheckpoint ??= Capture();
+        if (_scheduler.Momentum is not null && !Optimizers.HasMomentum(_settings.Optimizer.Kind))
+            logger?.LogWarning("The schedule cycles momentum but {Optimizer} has no momentum; only the learning rate follows the schedule.", _settings.Optimizer.Kind);
 
         var stopReason = TrainingStopReason.Completed;
         var clock = Stopwatch.StartNew();
@@ -384,6 +387,12 @@ public sealed class TrainingEngine : IDisposable
                 if (!(label >= 0 && label < classes) || label != MathF.Floor(label))
                     throw new InvalidOperationException($"A multiclass label must be a class index in [0, {classes - 1}]; received {label}.");
         }
+        else if (_settings.Task == TrainingTask.BinaryClassification)
+        {
+            foreach (float label in batch.Labels)
+                if (!(label >= 0 && label <= 1))
+                    throw new InvalidOperationException($"A binary label must be in [0, 1] (0 = negative, 1 = positive); received {label}.");
+        }
     }
 
     private static Tensor Flatten(IReadOnlyList<Tensor> parameters, bool gradients)
@@ -412,7 +421,25 @@ public sealed class TrainingEngine : IDisposable
 
     private TrainingCheckpoint Capture() => new(
         _settings, _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!.Schedule, _scheduler.GetState(), _history,
-        _epochsCompleted, _stepsCompleted, _totalSteps, _bestLoss, _bestEpoch, _epochsWithoutImprovement, _bestWeights);
+        _epochsCompleted, _stepsCompleted, _totalSteps, _bestLoss, _bestEpoch, _epochsWithoutImprovement, _bestWeights,
+        SaveDirection());
+
+    private float[]? SaveDirection()
+    {
+        if (_previousDirection is null) return null;
+        using var cpu = _previousDirection.cpu();
+        return cpu.data<float>().ToArray();
+    }
+
+    private Tensor? RestoreDirection(float[]? direction)
+    {
+        if (direction is null) return null;
+        long parameterCount = _network.parameters().Sum(p => p.numel());
+        if (direction.Length != parameterCount)
+            throw new ArgumentException($"The checkpoint's PreviousUpdateDirection holds {direction.Length} values; the network has {parameterCount} parameters.", "resumeFrom");
+        var restored = tensor(direction);
+        return _device.type == DeviceType.CPU ? restored.DetachFromDisposeScope() : restored.to(_device).DetachFromDisposeScope();
+    }
 
     private TrainingDivergedException Diverged(long step, int epoch, double learningRate, double loss, ILogger? logger)
     {
@@ -438,7 +465,7 @@ public sealed class TrainingEngine : IDisposable
         _epochsWithoutImprovement = checkpoint.EpochsWithoutImprovement;
         _bestWeights = checkpoint.BestWeights;
         _previousDirection?.Dispose();
-        _previousDirection = null;
+        _previousDirection = RestoreDirection(checkpoint.PreviousUpdateDirection);
     }
 
     private static void Validate(EngineSettings settings)
