@@ -12,6 +12,7 @@ public sealed class EndToEndTests
         BatchSize = 32,
         LearningRate = 3e-3,
         HiddenLayers = [64],
+        Schedule = LrSchedule.OneCycle(maxLr: 1e-2),
         Seed = 1,
     };
 
@@ -69,6 +70,14 @@ public sealed class EndToEndTests
         Assert.AreEqual(mlp.Model.History.Steps.Count, info.History.Steps.Count);
         Assert.AreEqual(OptimizerKind.AdamW, info.Optimizer.Kind);
         Assert.IsGreaterThan(0L, info.OptimizerStateBytes);
+        // The saved schedule is the one the run used, resolved to its step count, and the history follows it step by step.
+        Assert.IsInstanceOfType<OneCycleSchedule>(info.Schedule);
+        Assert.IsTrue(info.Schedule.IsResolved);
+        Assert.AreEqual(((OneCycleSchedule)mlp.Model.Schedule).TotalSteps, ((OneCycleSchedule)info.Schedule).TotalSteps);
+        Assert.AreEqual(Duration.Steps(mlp.Model.StepsCompleted), ((OneCycleSchedule)info.Schedule).TotalSteps);
+        foreach (var step in info.History.Steps)
+            Assert.AreEqual(info.Schedule.GetLearningRate(step.Step, info.Settings.LearningRate), step.LearningRate, 1e-15);
+        Assert.IsNotNull(info.History.Steps[0].Momentum, "OneCycle cycles AdamW's beta1");
         Assert.IsFalse(string.IsNullOrEmpty(info.LibraryVersion));
         File.Delete(path);
     }
