@@ -135,7 +135,7 @@ public sealed class TrainingEngine : IDisposable
     /// <param name="onEpochEnd">Called with a checkpoint after every epoch (to save it, or to stop by cancelling).</param>
     /// <returns>The model's weights and a checkpoint from which to continue.</returns>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the engine is rolled back to the last completed epoch.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch (as for any other failure), so <see cref="Train"/> may be called again.</exception>
     public TrainingResult Train(
         IBatchSource train,
         IBatchSource? validation,
@@ -201,17 +201,29 @@ public sealed class TrainingEngine : IDisposable
                 _history = _history.Append(steps, [record]);
                 _epochsCompleted = epoch;
                 _lastCheckpoint = Capture();
-                logger?.LogInformation(
-                    "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
-                    epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                if (validationLoss is null)
+                    logger?.LogInformation("Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                else
+                    logger?.LogInformation(
+                        "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
                 onEpochEnd?.Invoke(_lastCheckpoint);
             }
             if (stopReason == TrainingStopReason.Completed && _settings.EarlyStoppingPatience is { } p && _epochsWithoutImprovement >= p && _epochsCompleted < _settings.Epochs)
                 stopReason = TrainingStopReason.EarlyStopped;
         }
-        catch (OperationCanceledException)
+        catch (Exception error) when (error is not TrainingDivergedException)
         {
-            RollBack();
+            // Cancellation, a bad batch, a failing callback: leave the engine at the last completed epoch, not mid-epoch.
+            try
+            {
+                RollBack();
+            }
+            catch (Exception rollBackError) when (rollBackError is not OutOfMemoryException)
+            {
+                throw new AggregateException(error, rollBackError);
+            }
             throw;
         }
 
