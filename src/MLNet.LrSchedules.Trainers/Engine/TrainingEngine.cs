@@ -21,7 +21,8 @@ namespace MLNet.LrSchedules.Trainers;
 /// With <see cref="EngineSettings.RestoreBestWeights"/> the result's weights are the best epoch's whether or not training stopped early.</para>
 /// <para>Determinism: initialization depends on the seed only, and the shuffle order and dropout masks of an epoch on
 /// (seed, epoch) only; a run resumed from an epoch's <see cref="TrainingCheckpoint"/> ends with the same weights, bit for bit on
-/// the CPU, as the uninterrupted run.</para>
+/// the CPU, as the uninterrupted run. On CUDA, dropout masks come from the device's global generator reseeded each epoch
+/// (TorchSharp 0.107 has no CUDA generator objects), and CUDA kernels are not guaranteed bit-reproducible.</para>
 /// <para>Not thread-safe: one engine per run. Epoch numbers are 1-based; optimizer steps are 0-based as in the schedule.</para>
 /// </remarks>
 public sealed class TrainingEngine : IDisposable
@@ -249,9 +250,14 @@ public sealed class TrainingEngine : IDisposable
         var parameters = _network.parameters().ToArray();
         _network.train();
         _network.DropoutGenerator?.Dispose();
-        _network.DropoutGenerator = _settings.Network.Dropout > 0
-            ? new Generator(unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL), _device)
-            : null;
+        _network.DropoutGenerator = null;
+        if (_settings.Network.Dropout > 0)
+        {
+            ulong dropoutSeed = unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL);
+            // TorchSharp 0.107 creates CPU generators only: on CUDA the masks come from the device's global generator, reseeded per epoch.
+            if (_device.type == DeviceType.CPU) _network.DropoutGenerator = new Generator(dropoutSeed, _device);
+            else cuda.manual_seed(unchecked((long)dropoutSeed));
+        }
 
         double lossSum = 0;
         long lossRows = 0;
