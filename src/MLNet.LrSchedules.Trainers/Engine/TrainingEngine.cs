@@ -21,7 +21,8 @@ namespace MLNet.LrSchedules.Trainers;
 /// With <see cref="EngineSettings.RestoreBestWeights"/> the result's weights are the best epoch's whether or not training stopped early.</para>
 /// <para>Determinism: initialization depends on the seed only, and the shuffle order and dropout masks of an epoch on
 /// (seed, epoch) only; a run resumed from an epoch's <see cref="TrainingCheckpoint"/> ends with the same weights, bit for bit on
-/// the CPU, as the uninterrupted run.</para>
+/// the CPU, as the uninterrupted run. On CUDA, dropout masks come from the device's global generator reseeded each epoch
+/// (TorchSharp 0.107 has no CUDA generator objects), and CUDA kernels are not guaranteed bit-reproducible.</para>
 /// <para>Not thread-safe: one engine per run. Epoch numbers are 1-based; optimizer steps are 0-based as in the schedule.</para>
 /// </remarks>
 public sealed class TrainingEngine : IDisposable
@@ -135,7 +136,7 @@ public sealed class TrainingEngine : IDisposable
     /// <param name="onEpochEnd">Called with a checkpoint after every epoch (to save it, or to stop by cancelling).</param>
     /// <returns>The model's weights and a checkpoint from which to continue.</returns>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the engine is rolled back to the last completed epoch.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch (as for any other failure), so <see cref="Train"/> may be called again.</exception>
     public TrainingResult Train(
         IBatchSource train,
         IBatchSource? validation,
@@ -176,7 +177,7 @@ public sealed class TrainingEngine : IDisposable
                 }
                 var epochClock = Stopwatch.StartNew();
                 var steps = new List<StepRecord>((int)Math.Min(batchesPerEpoch, 1 << 20));
-                double trainingLoss = RunEpoch(train, epoch, steps, progress, clock, stepsAtStart, cancellationToken);
+                double trainingLoss = RunEpoch(train, epoch, steps, progress, logger, clock, stepsAtStart, cancellationToken);
                 var (validationLoss, validationMetric) = validation is null ? (null, null) : Validate(validation, epoch);
 
                 double monitored = validationLoss ?? trainingLoss;
@@ -201,17 +202,29 @@ public sealed class TrainingEngine : IDisposable
                 _history = _history.Append(steps, [record]);
                 _epochsCompleted = epoch;
                 _lastCheckpoint = Capture();
-                logger?.LogInformation(
-                    "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
-                    epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                if (validationLoss is null)
+                    logger?.LogInformation("Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                else
+                    logger?.LogInformation(
+                        "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
                 onEpochEnd?.Invoke(_lastCheckpoint);
             }
             if (stopReason == TrainingStopReason.Completed && _settings.EarlyStoppingPatience is { } p && _epochsWithoutImprovement >= p && _epochsCompleted < _settings.Epochs)
                 stopReason = TrainingStopReason.EarlyStopped;
         }
-        catch (OperationCanceledException)
+        catch (Exception error) when (error is not TrainingDivergedException)
         {
-            RollBack();
+            // Cancellation, a bad batch, a failing callback: leave the engine at the last completed epoch, not mid-epoch.
+            try
+            {
+                RollBack();
+            }
+            catch (Exception rollBackError) when (rollBackError is not OutOfMemoryException)
+            {
+                throw new AggregateException(error, rollBackError);
+            }
             throw;
         }
 
@@ -229,7 +242,7 @@ public sealed class TrainingEngine : IDisposable
         return new TrainingResult(checkpoint, weights, stopReason);
     }
 
-    private double RunEpoch(IBatchSource train, int epoch, List<StepRecord> steps, IProgress<TrainingProgress>? progress,
+    private double RunEpoch(IBatchSource train, int epoch, List<StepRecord> steps, IProgress<TrainingProgress>? progress, ILogger? logger,
         Stopwatch clock, long stepsAtStart, CancellationToken cancellationToken)
     {
         var scheduler = _scheduler!;
@@ -237,9 +250,14 @@ public sealed class TrainingEngine : IDisposable
         var parameters = _network.parameters().ToArray();
         _network.train();
         _network.DropoutGenerator?.Dispose();
-        _network.DropoutGenerator = _settings.Network.Dropout > 0
-            ? new Generator(unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL), _device)
-            : null;
+        _network.DropoutGenerator = null;
+        if (_settings.Network.Dropout > 0)
+        {
+            ulong dropoutSeed = unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL);
+            // TorchSharp 0.107 creates CPU generators only: on CUDA the masks come from the device's global generator, reseeded per epoch.
+            if (_device.type == DeviceType.CPU) _network.DropoutGenerator = new Generator(dropoutSeed, _device);
+            else cuda.manual_seed(unchecked((long)dropoutSeed));
+        }
 
         double lossSum = 0;
         long lossRows = 0;
@@ -256,7 +274,7 @@ public sealed class TrainingEngine : IDisposable
             loss.backward();
             double lossValue = loss.item<float>();
             if (!double.IsFinite(lossValue))
-                throw Diverged(_stepsCompleted, epoch, scheduler.LearningRate, lossValue, null);
+                throw Diverged(_stepsCompleted, epoch, scheduler.LearningRate, lossValue, logger);
 
             if (_settings.Optimizer.GradientClipNorm is { } maxNorm)
                 nn.utils.clip_grad_norm_(parameters, maxNorm);
@@ -269,7 +287,7 @@ public sealed class TrainingEngine : IDisposable
                     double dot = Flatten(parameters, gradients: true).dot(_previousDirection).item<float>();
                     if (double.IsFinite(dot)) scheduler.Report(ScheduleSignal.GradientDot, dot);
                 }
-                before = Flatten(parameters, gradients: false).clone();
+                before = Flatten(parameters, gradients: false); // cat copies: unaffected by the step
             }
 
             double learningRate = scheduler.LearningRate;

@@ -142,7 +142,7 @@ public sealed class TrainingEngineStateTests
     public void Cancellation_ThrowsAtTheNextStep_AndRollsBackToTheLastEpoch()
     {
         var data = EngineData.Load("digits");
-        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), epochs: 3, batchSize: 64);
+        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), epochs: 2, batchSize: 128);
         using var cancel = new CancellationTokenSource();
         using var engine = new TrainingEngine(settings);
         long lastReported = 0;
@@ -157,6 +157,12 @@ public sealed class TrainingEngineStateTests
         Assert.AreEqual(5L, lastReported, "no step runs after the cancellation");
         Assert.AreEqual(0L, engine.StepsCompleted);
         Assert.AreEqual(0, engine.EpochsCompleted);
+
+        // The rolled-back engine trains on as if never interrupted.
+        var again = engine.Train(data.Train(), null, null, null, TestContext.CancellationToken);
+        using var fresh = new TrainingEngine(settings);
+        var uninterrupted = fresh.Train(data.Train(), null, null, null, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(uninterrupted.Weights, again.Weights);
     }
 
     [TestMethod]
