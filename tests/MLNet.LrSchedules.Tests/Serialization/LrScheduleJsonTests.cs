@@ -177,7 +177,9 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_UnknownProperty_IsRejected()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"constant","eta_min":0}"""));
-        StringAssert.Contains(ex.Message, "eta_min");
+        StringAssert.Contains(ex.Message, "'constant' has no property \"eta_min\"; it takes none.");
+        ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"sequence","schedules":[],"lengths":[],"length":[]}"""));
+        StringAssert.Contains(ex.Message, "'sequence' has no property \"length\"; its properties are \"schedules\", \"lengths\".");
         Assert.AreEqual(1, ex.Line);
     }
 
@@ -185,11 +187,11 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_MissingRequiredProperty_IsRejected()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"sequence","schedules":[{"type":"constant"}]}"""));
-        StringAssert.Contains(ex.Message, "lengths");
+        StringAssert.Contains(ex.Message, "'sequence' needs \"lengths\", which has no default.");
     }
 
     [TestMethod]
-    [DataRow("[0]", "step count >= 1")]
+    [DataRow("[-1]", "step count >= 0")]
     [DataRow("[\"0%\"]", "percentage of the run in (0%, 100%]")]
     [DataRow("[1.5]", "fraction of the run in (0, 1]")]
     [DataRow("[true]", "received a True")]
@@ -224,6 +226,12 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_Malformed_ThrowsFormatException(string json)
     {
         Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(json));
+    }
+
+    [TestMethod]
+    public void Deserialize_AcceptsByteOrderMarkAndWhitespace()
+    {
+        Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleJson.Deserialize("\uFEFF \n {\"type\" : \"constant\"}\n"));
     }
 
     [TestMethod]

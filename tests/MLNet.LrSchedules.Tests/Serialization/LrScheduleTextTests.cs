@@ -12,6 +12,7 @@ public sealed class LrScheduleTextTests
     [DataRow("  CONSTANT ( )  ")]
     [DataRow("(constant())")]
     [DataRow("((constant()))")]
+    [DataRow("\uFEFFconstant()\n")]
     public void Parse_Constant(string text)
     {
         Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleText.Parse(text));
@@ -48,7 +49,7 @@ public sealed class LrScheduleTextTests
     {
         var schedule = new SequenceSchedule([new ConstantSchedule(), new SequenceSchedule([new ConstantSchedule()], [])], [Duration.Fraction(0.07)]);
         string text = LrScheduleText.Format(schedule);
-        Assert.AreEqual("sequence(schedules=[constant(), sequence(schedules=[constant()], lengths=[])], lengths=[7%])", text);
+        Assert.AreEqual("sequence(constant(), sequence(constant(), lengths=[]), lengths=[7%])", text);
         Assert.AreEqual(Json(schedule), Json(LrSchedule.Parse(text)));
     }
 
@@ -89,7 +90,7 @@ public sealed class LrScheduleTextTests
     [DataRow("sequence(schedules=[constant()], lengths=[], lengths=[])", 45, "Parameter 'lengths' of 'sequence' is given twice.")]
     [DataRow("sequence(schedules=[constant()], [])", 33, "A positional argument cannot follow keyword arguments")]
     [DataRow("sequence(schedules=[constant()])", 31, "'sequence' needs its parameter lengths.")]
-    [DataRow("sequence([constant()], [0])", 24, "Invalid value '0' for 'lengths' of 'sequence': Parameter 'steps' must be an integer >= 1; received 0.")]
+    [DataRow("sequence([constant()], [-1])", 24, "Invalid value '-1' for 'lengths' of 'sequence': Parameter 'steps' must be an integer >= 0; received -1.")]
     [DataRow("sequence([constant()], [150%])", 24, "A percentage of the run must be in (0%, 100%]")]
     [DataRow("sequence([constant()], [1.5])", 24, "Parameter 'fraction' must be in (0, 1]; received 1.5.")]
     [DataRow("sequence([constant()], [x])", 24, "Expected a duration (1000 steps, 5% or 0.05 of the run, or rest) for 'lengths' of 'sequence'; found 'x'.")]
@@ -196,6 +197,7 @@ public sealed class TextLiteralTests
 
     [TestMethod]
     [DataRow("1000", "1000")]
+    [DataRow("0", "0")]
     [DataRow("5%", "5%")]
     [DataRow("0.05", "5%")]
     [DataRow("1.0", "100%")]
@@ -204,7 +206,7 @@ public sealed class TextLiteralTests
     public void Durations(string text, string expected) => Assert.AreEqual(expected, Literal(text, typeof(Duration))!.ToString());
 
     [TestMethod]
-    [DataRow("0", "Parameter 'steps' must be an integer >= 1; received 0.")]
+    [DataRow("-1", "Parameter 'steps' must be an integer >= 0; received -1.")]
     [DataRow("0%", "A percentage of the run must be in (0%, 100%]; received 0%.")]
     [DataRow("2.5", "Parameter 'fraction' must be in (0, 1]; received 2.5.")]
     [DataRow("forever", "Expected a duration")]

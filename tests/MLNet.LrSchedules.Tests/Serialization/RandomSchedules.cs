@@ -162,6 +162,7 @@ internal sealed partial class RandomSchedules(Random random)
 
     private Duration RandomDuration() => random.Next(10) switch
     {
+        0 => Duration.Steps(0),
         < 6 => Duration.Steps(random.Next(1, 120)),
         < 8 => Duration.Fraction(random.Next(2) == 0 ? random.Next(1, 101) / 100.0 : 1 - random.NextDouble()),
         _ => Duration.Rest,

@@ -80,7 +80,8 @@ public sealed class SerializationPropertyTests
             catch (ArgumentException) { return; }
             for (int i = 0; i < 20; i++)
             {
-                if (scheduler.Listens is { } signal) scheduler.Report(signal, signals[i % signals.Length]);
+                if (scheduler.Listens is { } signal && Outcome(() => scheduler.LearningRate) is not ['!', ..])
+                    scheduler.Report(signal, signals[i % signals.Length]);
                 scheduler.Advance();
             }
             string scheduleJson = scheduler.Schedule.ToJson();
@@ -89,9 +90,11 @@ public sealed class SerializationPropertyTests
             Assert.AreEqual(stateJson, LrScheduleJson.SerializeState(resumed.GetState()));
             for (int i = 0; i < 20; i++)
             {
-                Assert.AreEqual(scheduler.LearningRate, resumed.LearningRate, stateJson);
-                Assert.AreEqual(scheduler.Momentum, resumed.Momentum, stateJson);
-                if (scheduler.Listens is { } signal)
+                // Some schedules reject some base rates when evaluated: the same for both is what counts.
+                string rate = Outcome(() => scheduler.LearningRate);
+                Assert.AreEqual(rate, Outcome(() => resumed.LearningRate), stateJson);
+                Assert.AreEqual(Outcome(() => scheduler.Momentum), Outcome(() => resumed.Momentum), stateJson);
+                if (scheduler.Listens is { } signal && rate is not ['!', ..])
                 {
                     scheduler.Report(signal, signals[(i + 5) % signals.Length]);
                     resumed.Report(signal, signals[(i + 5) % signals.Length]);
@@ -100,6 +103,25 @@ public sealed class SerializationPropertyTests
                 resumed.Advance();
             }
         }));
+    }
+
+    [TestMethod]
+    public void ConcurrentUse_GivesTheSameText()
+    {
+        var schedules = Enumerable.Range(0, 64).Select(i => new RandomSchedules(new Random(i)).Schedule(Depth)).ToArray();
+        var expected = schedules.Select(s => (Json: s.ToJson(), Text: s.ToString())).ToArray();
+        Parallel.For(0, 512, i =>
+        {
+            var (json, text) = expected[i % expected.Length];
+            Assert.AreEqual(json, LrSchedule.FromJson(json).ToJson());
+            Assert.AreEqual(json, LrSchedule.Parse(text).ToJson());
+        });
+    }
+
+    private static string Outcome(Func<double?> value)
+    {
+        try { return value()?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "null"; }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException) { return "!" + ex.GetType().Name; }
     }
 
     [TestMethod]
