@@ -87,14 +87,25 @@ internal static class ScheduleCommands
         {
             string path = result.GetValue(input)!;
             using TextReader reader = path == "-" ? Console.In : new StreamReader(path);
-            using var stdout = Console.OpenStandardOutput();
-            EvalLines(reader, stdout);
+            EvalLines(reader, Console.Out);
         }));
         return command;
     }
 
+    /// <summary>Evaluates every non-blank JSON line of <paramref name="reader"/>, writing one array per line to <paramref name="writer"/> (stdout, or what tests redirect it to).</summary>
+    internal static void EvalLines(TextReader reader, TextWriter writer)
+    {
+        using var buffer = new MemoryStream();
+        EvalLines(reader, buffer, () =>
+        {
+            writer.Write(Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            writer.Flush();
+            buffer.SetLength(0);
+        });
+    }
+
     /// <summary>Evaluates every non-blank JSON line of <paramref name="reader"/>, writing one array per line.</summary>
-    internal static void EvalLines(TextReader reader, Stream output)
+    internal static void EvalLines(TextReader reader, Stream output, Action? lineWritten = null)
     {
         int lineNumber = 0;
         string? line;
@@ -117,6 +128,7 @@ internal static class ScheduleCommands
             }
             output.Write(newline);
             output.Flush();
+            lineWritten?.Invoke();
         }
     }
 

@@ -318,12 +318,18 @@ internal static class TrainCommands
     }
 
     /// <summary>A Spectre console on the current <see cref="Console.Out"/> (tests redirect it).</summary>
-    internal static IAnsiConsole Output() => AnsiConsole.Create(new AnsiConsoleSettings
+    internal static IAnsiConsole Output()
     {
-        Out = new AnsiConsoleOutput(Console.Out),
-        Ansi = LiveProgress.Interactive ? AnsiSupport.Detect : AnsiSupport.No,
-        ColorSystem = LiveProgress.Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Out),
+            Ansi = LiveProgress.Interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = LiveProgress.Interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        // Logs and pipes have no width: keep table rows on one line.
+        if (!LiveProgress.Interactive) console.Profile.Width = 200;
+        return console;
+    }
 
     /// <summary>Runs a command body; any failure becomes one line on stderr and exit code 1 (set LRSCHED_DEBUG=1 for the stack trace).</summary>
     internal static int Run(Action body)

@@ -1,0 +1,63 @@
+using Microsoft.ML;
+using MLNet.LrSchedules.Tool.Training;
+using MLNet.LrSchedules.Trainers;
+
+namespace MLNet.LrSchedules.Tool.Tests;
+
+[TestClass]
+public sealed class TabularDataTests
+{
+    [TestMethod]
+    [DataRow("wine.csv", TrainingTask.MulticlassClassification)]
+    [DataRow("breast_cancer.csv", TrainingTask.BinaryClassification)]
+    [DataRow("diabetes.csv", TrainingTask.Regression)]
+    public void InferTask(string file, TrainingTask expected) =>
+        Assert.AreEqual(expected, TabularData.Load(LrSched.Data(file), "label").InferTask());
+
+    [TestMethod]
+    public void Load_QuotedFields_MissingValues_TextColumns()
+    {
+        string path = Path.Combine(LrSched.TempDir(), "t.tsv");
+        File.WriteAllLines(path, ["a\tname\ty", "1\t\"x, y\"\tyes", "\t\"z\"\tno", "3\tw\tyes"]);
+        var data = TabularData.Load(path, "y");
+        Assert.AreEqual(TrainingTask.BinaryClassification, data.InferTask());
+        CollectionAssert.AreEqual(new[] { "a" }, data.FeatureNames);
+        Assert.AreEqual(2f, data.Features[1][0], "the missing value is the column mean");
+        Assert.HasCount(2, data.Notes);
+    }
+
+    [TestMethod]
+    public void SplitLine_Quotes() =>
+        CollectionAssert.AreEqual(new[] { "a", "b,c", "d\"e" }, TabularData.SplitLine("a,\"b,c\",\"d\"\"e\"", ','));
+
+    [TestMethod]
+    public void Separator_FromExtensionOrHeader()
+    {
+        Assert.AreEqual('\t', TabularData.InferSeparator("x.tsv", "a,b"));
+        Assert.AreEqual(',', TabularData.InferSeparator("x.csv", "a,b"));
+        Assert.AreEqual(';', TabularData.InferSeparator("x.txt", "a;b;c"));
+    }
+
+    [TestMethod]
+    public void MacroF1_FromConfusionMatrix()
+    {
+        var ml = new MLContext(1);
+        // Labels 0,0,1,1,2 predicted 0,1,1,1,2: F1 = 2/3, 4/5, 1.
+        var rows = new[] { (0u, 0u), (0u, 1u), (1u, 1u), (1u, 1u), (2u, 2u) }
+            .Select(p => new Scored { Label = p.Item1, PredictedLabel = p.Item2, Score = Enumerable.Range(0, 3).Select(i => i == (int)p.Item2 ? 0.8f : 0.1f).ToArray() });
+        var schema = Microsoft.ML.Data.SchemaDefinition.Create(typeof(Scored));
+        var key = new Microsoft.ML.Data.KeyDataViewType(typeof(uint), 3);
+        schema["Label"].ColumnType = key;
+        schema["PredictedLabel"].ColumnType = key;
+        schema["Score"].ColumnType = new Microsoft.ML.Data.VectorDataViewType(Microsoft.ML.Data.NumberDataViewType.Single, 3);
+        var metrics = ml.MulticlassClassification.Evaluate(ml.Data.LoadFromEnumerable(rows, schema));
+        Assert.AreEqual((2.0 / 3 + 0.8 + 1) / 3, TrainingRun.MacroF1(metrics.ConfusionMatrix), 1e-12, string.Join(" | ", metrics.ConfusionMatrix.Counts.Select(r => string.Join(",", r))));
+    }
+
+    public sealed class Scored
+    {
+        public uint Label { get; set; }
+        public uint PredictedLabel { get; set; }
+        public float[] Score { get; set; } = [];
+    }
+}
