@@ -84,12 +84,11 @@ public sealed class TimmCosineSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
-            return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        return LrMin + 0.5 * (lrMax - LrMin) * (1 + Math.Cos(Math.PI * Math.Pow(tCurr, KDecay) / Math.Pow(tI, KDecay)));
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit, KDecay);
+        if (cycles.Warmup.Covers(step)) return cycles.Warmup.Rate(step, baseLearningRate);
+        return cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length)
+            ? LrMin + 0.5 * (peak - LrMin) * (1 + Math.Cos(Math.PI * position / length))
+            : LrMin;
     }
 }

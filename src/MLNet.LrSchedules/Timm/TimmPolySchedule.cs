@@ -89,12 +89,11 @@ public sealed class TimmPolySchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
-            return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        return LrMin + (lrMax - LrMin) * Math.Pow(1 - Math.Pow(tCurr, KDecay) / Math.Pow(tI, KDecay), Power);
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit, KDecay);
+        if (cycles.Warmup.Covers(step)) return cycles.Warmup.Rate(step, baseLearningRate);
+        return cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length)
+            ? LrMin + (peak - LrMin) * Math.Pow(1 - position / length, Power)
+            : LrMin;
     }
 }

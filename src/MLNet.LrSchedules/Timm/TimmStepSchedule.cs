@@ -55,9 +55,9 @@ public sealed class TimmStepSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
+        var warmup = new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix);
+        if (warmup.Covers(step)) return warmup.Rate(step, baseLearningRate);
+        long t = warmup.ScheduleStep(step);
         return baseLearningRate * Math.Pow(DecayRate, FloorDivide(t, DecayT));
     }
 

@@ -94,21 +94,19 @@ public sealed class TimmTanhSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup)
-        {
-            double target = WarmupPrefix ? baseLearningRate : Curve(warmup, baseLearningRate);
-            return WarmupLrInit + step * ((target - WarmupLrInit) / warmup);
-        }
-        return Curve(WarmupPrefix ? step - warmup : step, baseLearningRate);
+        // timm's tanh has no k_decay: the position in the cycle is t_curr / t_i.
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit);
+        if (cycles.Warmup.Covers(step))
+            return cycles.Warmup.Rate(step, WarmupPrefix ? baseLearningRate : Curve(cycles, WarmupT.StepCount, baseLearningRate));
+        return Curve(cycles, step, baseLearningRate);
     }
 
-    private double Curve(long t, double baseLearningRate)
+    private double Curve(TimmCycles cycles, long step, double baseLearningRate)
     {
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
+        if (!cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length))
             return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        double tr = tCurr / tI;
-        return LrMin + 0.5 * (lrMax - LrMin) * (1 - Math.Tanh(Lb * (1.0 - tr) + Ub * tr));
+        double tr = position / length;
+        return LrMin + 0.5 * (peak - LrMin) * (1 - Math.Tanh(Lb * (1.0 - tr) + Ub * tr));
     }
 }
