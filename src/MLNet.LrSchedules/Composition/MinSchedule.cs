@@ -32,11 +32,6 @@ public sealed class MinSchedule : LrSchedule
     }
 
     /// <inheritdoc />
-    protected internal override double Evaluate(long step, double baseLearningRate)
-    {
-        double result = _schedules[0].Evaluate(step, baseLearningRate);
-        for (int i = 1; i < _schedules.Length; i++)
-            result = Math.Min(result, _schedules[i].Evaluate(step, baseLearningRate));
-        return result;
-    }
+    protected internal override double Evaluate(long step, double baseLearningRate) =>
+        Composite.Fold(_schedules, step, baseLearningRate, Math.Min);
 }
