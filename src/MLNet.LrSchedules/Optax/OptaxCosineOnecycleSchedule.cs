@@ -29,12 +29,9 @@ public sealed class OptaxCosineOnecycleSchedule : LrSchedule
         if (transitionSteps.IsResolved)
         {
             long t = transitionSteps.StepCount;
-            var scales = new SortedDictionary<long, double>
-            {
-                [(long)(pctStart * t)] = divFactor,
-            };
-            scales[t] = 1.0 / (divFactor * finalDivFactor);
-            _shape = new OptaxPiecewiseInterpolateSchedule("cosine", peakValue / divFactor, scales.Keys.ToArray(), scales.Values.ToArray());
+            _shape = OptaxPiecewise.Interpolate("cosine", peakValue / divFactor,
+                ((long)(pctStart * t), divFactor),
+                (t, 1.0 / (divFactor * finalDivFactor)));
         }
     }
 

@@ -32,13 +32,10 @@ public sealed class OptaxLinearOnecycleSchedule : LrSchedule
         if (transitionSteps.IsResolved)
         {
             long t = transitionSteps.StepCount;
-            var scales = new SortedDictionary<long, double>
-            {
-                [(long)(pctStart * t)] = divFactor,
-            };
-            scales[(long)(pctFinal * t)] = 1.0 / divFactor;
-            scales[t] = 1.0 / finalDivFactor;
-            _shape = new OptaxPiecewiseInterpolateSchedule("linear", peakValue / divFactor, scales.Keys.ToArray(), scales.Values.ToArray());
+            _shape = OptaxPiecewise.Interpolate("linear", peakValue / divFactor,
+                ((long)(pctStart * t), divFactor),
+                ((long)(pctFinal * t), 1.0 / divFactor),
+                (t, 1.0 / finalDivFactor));
         }
     }
 
