@@ -50,7 +50,7 @@ public sealed class HfCosineSchedule : LrSchedule
     {
         long warmup = NumWarmupSteps.StepCount, training = NumTrainingSteps.StepCount;
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         return baseLearningRate * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress)));
     }
 }

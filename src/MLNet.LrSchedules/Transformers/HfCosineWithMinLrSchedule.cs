@@ -71,7 +71,7 @@ public sealed class HfCosineWithMinLrSchedule : LrSchedule
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
         if (baseLearningRate == 0) return 0.0;
         double rate = MinLr != 0 ? MinLr / baseLearningRate : MinLrRate;
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         double factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
         factor = factor * (1 - rate) + rate;
         return baseLearningRate * Math.Max(0.0, factor);

@@ -48,7 +48,7 @@ public sealed class HfCosineWithRestartsSchedule : LrSchedule
     {
         long warmup = NumWarmupSteps.StepCount, training = NumTrainingSteps.StepCount;
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         if (progress >= 1.0) return 0.0;
         return baseLearningRate * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * ((NumCycles * progress) % 1.0))));
     }
