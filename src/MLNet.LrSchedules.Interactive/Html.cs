@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace MLNet.LrSchedules.Interactive;
+
+/// <summary>HTML fragments for notebook outputs.</summary>
+internal static partial class Html
+{
+    private static int _nextPlotId;
+
+    internal static string SchedulePlot(SchedulePlotView view)
+    {
+        var html = new System.Text.StringBuilder();
+        html.Append("<div class=\"lrschedules-plot\">");
+        html.Append(InlineSvg(view.ToSvg()));
+        foreach (var (label, schedule) in view.Series)
+        {
+            html.Append("<pre class=\"lrschedules-text\">");
+            if (view.Series.Count > 1) html.Append(WebUtility.HtmlEncode(label)).Append(": ");
+            html.Append(WebUtility.HtmlEncode(schedule.ToString()));
+            html.Append("</pre>");
+        }
+        html.Append("</div>");
+        return html.ToString();
+    }
+
+    /// <summary>
+    /// Makes an SVG document fit inside an HTML page: drops the XML declaration and gives its ids a prefix unique to
+    /// this plot, because several plots in one notebook share the page and the same ids would cross-link their clip paths.
+    /// </summary>
+    internal static string InlineSvg(string svg)
+    {
+        string prefix = $"lrs{Interlocked.Increment(ref _nextPlotId)}_";
+        svg = XmlDeclaration().Replace(svg, "");
+        svg = IdAttribute().Replace(svg, m => $"{m.Groups[1].Value}=\"{prefix}{m.Groups[2].Value}\"");
+        svg = UrlReference().Replace(svg, m => $"url(#{prefix}{m.Groups[1].Value})");
+        svg = HrefReference().Replace(svg, m => $"{m.Groups[1].Value}=\"#{prefix}{m.Groups[2].Value}\"");
+        return svg;
+    }
+
+    internal static string PngImage(byte[] png, string alt) =>
+        $"<img alt=\"{WebUtility.HtmlEncode(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" />";
+
+    [GeneratedRegex(@"<\?xml[^>]*\?>\s*")]
+    private static partial Regex XmlDeclaration();
+
+    [GeneratedRegex("\\b(id)=\"([^\"]+)\"")]
+    private static partial Regex IdAttribute();
+
+    [GeneratedRegex(@"url\(#([^)]+)\)")]
+    private static partial Regex UrlReference();
+
+    [GeneratedRegex("((?:xlink:)?href)=\"#([^\"]+)\"")]
+    private static partial Regex HrefReference();
+}
