@@ -1,0 +1,35 @@
+namespace MLNet.LrSchedules.Notebooks.Tests;
+
+/// <summary>Runs every notebook in notebooks/ top to bottom, as a new user would.</summary>
+[TestClass]
+public sealed class NotebookTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    private static string NotebookDirectory => Path.Combine(AppContext.BaseDirectory, "notebooks");
+
+    public static IEnumerable<object[]> Notebooks =>
+        Directory.EnumerateFiles(NotebookDirectory, "*.ipynb").Order(StringComparer.Ordinal).Select(path => new object[] { Path.GetFileName(path) });
+
+    [TestMethod]
+    [DynamicData(nameof(Notebooks))]
+    public async Task Notebook_runs_top_to_bottom(string notebook)
+    {
+        var run = await new NotebookRunner().RunAsync(Path.Combine(NotebookDirectory, notebook), TestContext.CancellationToken);
+
+        TestContext.WriteLine($"{notebook}: {run.CellsRun.Count} C# cells, {run.Outputs.Count} outputs, {run.Outputs.Count(o => o.IsPlot)} plots in {run.Elapsed.TotalSeconds:F1} s");
+        Assert.IsTrue(run.CellsRun.Count > 0, $"{notebook} has no C# cell.");
+        Assert.IsTrue(run.Outputs.Any(o => o.IsPlot), $"{notebook} showed no plot.");
+    }
+
+    [TestMethod]
+    public void Every_notebook_is_a_csharp_polyglot_notebook()
+    {
+        foreach (var path in Directory.EnumerateFiles(NotebookDirectory, "*.ipynb"))
+        {
+            var notebook = Notebook.Load(path);
+            Assert.AreEqual("csharp", notebook.DefaultLanguage, $"{notebook.Name}: kernelspec");
+            Assert.IsTrue(notebook.Cells.Where(c => c.Kind == "code").All(c => c.IsCSharp), $"{notebook.Name}: every code cell is C#");
+        }
+    }
+}
