@@ -37,6 +37,46 @@ internal static class Charts
         return plot;
     }
 
+    internal static Plot TrainingSteps(TrainingPlotView view)
+    {
+        var steps = view.Steps;
+        int stride = Math.Max(1, (steps.Count + ScheduleSeries.MaxPoints - 1) / ScheduleSeries.MaxPoints);
+        var sampled = Enumerable.Range(0, (steps.Count + stride - 1) / stride).Select(i => steps[i * stride]).ToArray();
+        var xs = sampled.Select(s => (double)s.Step).ToArray();
+        var loss = sampled.Select(s => s.Loss).ToArray();
+        var rates = sampled.Select(s => s.LearningRate).ToArray();
+        return Lines("optimizer step", "loss", "learning rate", null,
+        [
+            ("loss", xs, loss, false),
+            ("loss (smoothed)", xs, Smooth(steps.Select(s => s.Loss)).Where((_, i) => i % stride == 0).ToArray(), false),
+            ("learning rate", xs, rates, true),
+        ]);
+    }
+
+    internal static Plot TrainingEpochs(TrainingPlotView view)
+    {
+        var epochs = view.Epochs;
+        var xs = epochs.Select(e => (double)e.Epoch).ToArray();
+        var series = new List<(string, double[], double[], bool)> { ("training loss", xs, epochs.Select(e => e.TrainingLoss).ToArray(), false) };
+        var validated = epochs.Where(e => e.ValidationLoss is not null).ToArray();
+        if (validated.Length > 0)
+            series.Add(("validation loss", validated.Select(e => (double)e.Epoch).ToArray(), validated.Select(e => e.ValidationLoss!.Value).ToArray(), false));
+        return Lines("epoch", "loss", null, null, series);
+    }
+
+    // Bias-corrected exponential moving average, as the range-test and training-curve plots of fastai and timm show it.
+    private static IEnumerable<double> Smooth(IEnumerable<double> values, double beta = 0.98)
+    {
+        double average = 0;
+        int n = 0;
+        foreach (var value in values)
+        {
+            n++;
+            average = beta * average + (1 - beta) * value;
+            yield return average / (1 - Math.Pow(beta, n));
+        }
+    }
+
     /// <summary>Lines over a shared x axis; series flagged <c>Right</c> use the right-hand axis.</summary>
     internal static Plot Lines(string xLabel, string leftLabel, string? rightLabel, string? title,
         IEnumerable<(string Label, double[] Xs, double[] Ys, bool Right)> series)

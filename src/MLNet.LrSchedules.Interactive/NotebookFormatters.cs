@@ -4,7 +4,7 @@ namespace MLNet.LrSchedules.Interactive;
 
 /// <summary>
 /// Registers the notebook formatters: a schedule displays as a plot of its first steps followed by its text form,
-/// a <see cref="SchedulePlotView"/> as its chart.
+/// a <see cref="SchedulePlotView"/> or a <see cref="TrainingPlotView"/> as its charts.
 /// </summary>
 /// <remarks>
 /// Polyglot Notebooks calls <see cref="Register"/> itself when the package is referenced (the package carries an
@@ -25,6 +25,8 @@ public static class NotebookFormatters
         Formatter.Register<LrSchedule>((schedule, writer) => writer.Write(schedule.ToString()), PlainTextFormatter.MimeType);
         Formatter.Register<SchedulePlotView>((view, writer) => writer.Write(view.ToHtml()), HtmlFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(LrSchedule), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        Formatter.Register<TrainingPlotView>((view, writer) => writer.Write(view.ToHtml()), HtmlFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(SchedulePlotView), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(TrainingPlotView), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
     }
 }
