@@ -7,8 +7,10 @@ namespace MLNet.LrSchedules;
 /// </summary>
 /// <remarks>
 /// <c>lr(t) = schedules[i](t − start_i, base)</c> where segment i starts at <c>start_i = lengths[0] + … + lengths[i−1]</c>.
-/// Segment lengths resolve against the whole run; each child resolves against its own segment's length.
-/// Only the last child may be reactive.
+/// Segment lengths resolve against the whole run; each child resolves against its own segment's length, except a child
+/// whose own <see cref="LrSchedule.Length"/> is the fraction its segment runs for (<c>warmup(5%) &gt;&gt; b</c>): that
+/// fraction is of the whole run, so the child resolves against the run and fills its segment exactly.
+/// Only the last child may be reactive (or end in a reactive schedule).
 /// </remarks>
 [ScheduleType("sequence", "sequential", "join_schedules", "SequentialLR")]
 public sealed class SequenceSchedule : LrSchedule
@@ -29,7 +31,7 @@ public sealed class SequenceSchedule : LrSchedule
         {
             if (schedules[i] is null)
                 throw new ArgumentException($"Parameter 'schedules' must not contain null; received null at index {i}.", nameof(schedules));
-            if (i < schedules.Count - 1 && schedules[i] is ReactiveLrSchedule)
+            if (i < schedules.Count - 1 && Composite.IsReactive(schedules[i]))
                 throw new ArgumentException($"Parameter 'schedules' may hold a reactive schedule only in last position; received '{schedules[i].GetType().Name}' at index {i}.", nameof(schedules));
             if (i < schedules.Count - 1 && lengths[i].Kind == DurationKind.Rest)
                 throw new ArgumentException($"Parameter 'lengths' must give every segment but the last a length; received 'rest' at index {i}.", nameof(lengths));
@@ -78,7 +80,10 @@ public sealed class SequenceSchedule : LrSchedule
                 ? Lengths[i].Resolve(totalSteps, Math.Max(1, totalSteps - start))
                 : Math.Max(1, totalSteps - start);
             if (i < Lengths.Count) lengths[i] = Duration.Steps(segment);
-            schedules[i] = Schedules[i].Resolve(segment);
+            // A child placed for its own fractional length (a >> b) means that fraction of the run, not of its segment.
+            schedules[i] = i < Lengths.Count && Lengths[i].Kind == DurationKind.Fraction && Schedules[i].Length == Lengths[i]
+                ? Schedules[i].Resolve(totalSteps)
+                : Schedules[i].Resolve(segment);
             start += segment;
         }
         return new SequenceSchedule(schedules, lengths);

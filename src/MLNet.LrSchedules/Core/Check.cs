@@ -7,7 +7,7 @@ namespace MLNet.LrSchedules;
 /// The one preconditions helper: every check always runs (never a debug-only assert), rejects NaN,
 /// and its message names the parameter, the value received and the allowed range.
 /// </summary>
-internal static class Check
+internal static partial class Check
 {
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -35,8 +35,14 @@ public readonly record struct Duration
     /// <summary>The fraction of the run, for <see cref="DurationKind.Fraction"/>.</summary>
     public double FractionOfRun => _fraction;
 
-    /// <summary>A fixed number of optimizer steps (at least 1).</summary>
-    public static Duration Steps(long steps) => new(DurationKind.Steps, Check.Positive(steps, nameof(steps)), 0);
+    /// <summary>
+    /// A fixed number of optimizer steps (0 or more). Zero turns an optional phase off (a warmup of 0 steps, as
+    /// in transformers' default <c>num_warmup_steps=0</c>); schedules whose length must be positive check it themselves.
+    /// </summary>
+    public static Duration Steps(long steps) => new(DurationKind.Steps, Check.NonNegative(steps, nameof(steps)), 0);
+
+    /// <summary>No steps at all: an optional phase that is switched off.</summary>
+    public static Duration Zero { get; } = new(DurationKind.Steps, 0, 0);
 
     /// <summary>A fraction of the whole run, in (0, 1]; resolved as <c>round(fraction · totalSteps)</c>, at least 1 step.</summary>
     public static Duration Fraction(double fraction) =>
@@ -76,7 +82,7 @@ public readonly record struct Duration
         _ => "rest",
     };
 
-    /// <summary>Parses <c>1000</c>, <c>5%</c> or <c>rest</c>.</summary>
+    /// <summary>Parses <c>1000</c> (or <c>0</c>), <c>5%</c> or <c>rest</c>.</summary>
     /// <exception cref="FormatException">The text is none of those forms.</exception>
     public static Duration Parse(string text)
     {
@@ -98,7 +104,7 @@ public readonly record struct Duration
             { duration = Fraction(pct / 100); return true; }
             return false;
         }
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var steps) && steps > 0)
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var steps) && steps >= 0)
         { duration = Steps(steps); return true; }
         return false;
     }

@@ -1,0 +1,42 @@
+namespace MLNet.LrSchedules;
+
+/// <summary>
+/// The smallest of several schedules' rates, step by step: <c>lr(t) = min_i schedules[i](t, base)</c>.
+/// The text form's <c>min(a, b)</c>; no direct reference-library equivalent.
+/// </summary>
+/// <remarks>Children must be closed-form; each resolves against the whole run.</remarks>
+[ScheduleType("min", "minimum")]
+public sealed class MinSchedule : LrSchedule
+{
+    private readonly LrSchedule[] _schedules;
+
+    /// <summary>Creates the element-wise minimum of <paramref name="schedules"/>.</summary>
+    /// <exception cref="ArgumentException">Fewer than two schedules, a null, or a reactive schedule.</exception>
+    public MinSchedule(IReadOnlyList<LrSchedule> schedules)
+    {
+        _schedules = Composite.ClosedFormChildren(schedules, 2, nameof(schedules));
+        Schedules = _schedules;
+    }
+
+    /// <summary>The schedules combined.</summary>
+    public IReadOnlyList<LrSchedule> Schedules { get; }
+
+    /// <inheritdoc />
+    public override bool IsResolved => _schedules.All(s => s.IsResolved);
+
+    /// <inheritdoc />
+    public override LrSchedule Resolve(long totalSteps)
+    {
+        Check.Positive(totalSteps, nameof(totalSteps));
+        return IsResolved ? this : new MinSchedule(_schedules.Select(s => s.Resolve(totalSteps)).ToArray());
+    }
+
+    /// <inheritdoc />
+    protected internal override double Evaluate(long step, double baseLearningRate)
+    {
+        double result = _schedules[0].Evaluate(step, baseLearningRate);
+        for (int i = 1; i < _schedules.Length; i++)
+            result = Math.Min(result, _schedules[i].Evaluate(step, baseLearningRate));
+        return result;
+    }
+}

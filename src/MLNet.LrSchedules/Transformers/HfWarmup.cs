@@ -1,0 +1,11 @@
+namespace MLNet.LrSchedules;
+
+/// <summary>Pieces shared by the transformers (Hugging Face) schedules.</summary>
+internal static class HfWarmup
+{
+    /// <summary>transformers' linear warmup multiplier <c>float(step) / float(max(1, num_warmup_steps))</c>.</summary>
+    public static double Linear(long step, long numWarmupSteps) => (double)step / Math.Max(1L, numWarmupSteps);
+
+    /// <summary>A warmup resolves against the whole run; the rest of the run when open.</summary>
+    public static Duration Resolve(Duration warmup, long totalSteps) => warmup.ResolvedTo(totalSteps, totalSteps);
+}
