@@ -10,6 +10,13 @@ internal static class Charts
     internal static byte[] SchedulePng(SchedulePlotView view, int width, int height) =>
         SchedulePlot(view).GetImageBytes(width, height, ImageFormat.Png);
 
+    // The legend sits under the chart, two entries a row; the chart keeps its height above it.
+    internal static int DefaultHeight(SchedulePlotView view)
+    {
+        int entries = view.Series.Sum(s => s.Schedule is IMomentumSchedule { CyclesMomentum: true } ? 2 : 1);
+        return entries > 1 ? 320 + 30 + 22 * ((entries + 1) / 2) : 320;
+    }
+
     private static Plot SchedulePlot(SchedulePlotView view)
     {
         var plot = new Plot();
@@ -33,7 +40,7 @@ internal static class Charts
         plot.YLabel(view.BaseLearningRate == 1.0 ? "learning rate (base 1)" : $"learning rate (base {view.BaseLearningRate:G4})");
         if (anyMomentum) plot.Axes.Right.Label.Text = "momentum";
         if (view.Title is not null) plot.Title(view.Title);
-        if (view.Series.Count > 1 || anyMomentum) plot.ShowLegend(Alignment.UpperRight);
+        if (view.Series.Count > 1 || anyMomentum) plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
@@ -99,7 +106,7 @@ internal static class Charts
         plot.YLabel(leftLabel);
         if (rightLabel is not null) plot.Axes.Right.Label.Text = rightLabel;
         if (title is not null) plot.Title(title);
-        if (count > 1) plot.ShowLegend(Alignment.UpperRight);
+        if (count > 1) plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 

@@ -65,10 +65,14 @@ public sealed class SchedulePlotView
     }
 
     /// <summary>The chart as a standalone SVG document.</summary>
-    public string ToSvg(int width = 640, int height = 320) => Charts.ScheduleSvg(this, width, height);
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels; by default 320 plus room for the legend rows under the chart.</param>
+    public string ToSvg(int width = 640, int? height = null) => Charts.ScheduleSvg(this, width, height ?? Charts.DefaultHeight(this));
 
     /// <summary>The chart as PNG bytes.</summary>
-    public byte[] ToPng(int width = 640, int height = 320) => Charts.SchedulePng(this, width, height);
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels; by default 320 plus room for the legend rows under the chart.</param>
+    public byte[] ToPng(int width = 640, int? height = null) => Charts.SchedulePng(this, width, height ?? Charts.DefaultHeight(this));
 
     /// <summary>The chart as an HTML fragment: the inline SVG followed by each schedule's text form.</summary>
     public string ToHtml() => Html.SchedulePlot(this);

@@ -33,11 +33,11 @@ public sealed class TrainingPlotView
     }
 
     /// <summary>The step chart: loss per step (raw and smoothed) on the left axis, learning rate on the right; null when there are no steps.</summary>
-    public string? StepsSvg(int width = 640, int height = 320) =>
+    public string? StepsSvg(int width = 640, int height = 380) =>
         Steps.Count == 0 ? null : Charts.TrainingSteps(this).GetSvgXml(width, height);
 
     /// <summary>The epoch chart: training and validation loss per epoch; null when there are no epochs.</summary>
-    public string? EpochsSvg(int width = 640, int height = 280) =>
+    public string? EpochsSvg(int width = 640, int height = 320) =>
         Epochs.Count == 0 ? null : Charts.TrainingEpochs(this).GetSvgXml(width, height);
 
     /// <summary>The charts and a one-line summary as an HTML fragment.</summary>

@@ -37,7 +37,25 @@ public sealed class NotebookCellException(string notebook, int cellIndex, int? l
 /// <param name="Outputs">Everything the cells displayed, in order.</param>
 /// <param name="CellsRun">Indexes of the C# cells that ran.</param>
 /// <param name="Elapsed">Wall time of the whole run.</param>
-public sealed record NotebookRun(Notebook Notebook, IReadOnlyList<NotebookOutput> Outputs, IReadOnlyList<int> CellsRun, TimeSpan Elapsed);
+/// <param name="CellTimes">Wall time of each C# cell that ran, by cell index.</param>
+public sealed record NotebookRun(Notebook Notebook, IReadOnlyList<NotebookOutput> Outputs, IReadOnlyList<int> CellsRun, TimeSpan Elapsed,
+    IReadOnlyDictionary<int, TimeSpan> CellTimes)
+{
+    /// <summary>The notebook with its outputs as one HTML page, to look at what a run showed.</summary>
+    public string ToHtml()
+    {
+        var html = new StringBuilder($"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode(Notebook.Name)}</title></head><body>");
+        foreach (var cell in Notebook.Cells)
+        {
+            string tag = cell.Kind == "markdown" ? "pre style=\"color:#555\"" : "pre style=\"background:#f4f4f4\"";
+            html.Append($"<{tag}>{System.Net.WebUtility.HtmlEncode(cell.Source)}</pre>");
+            if (CellTimes.TryGetValue(cell.Index, out var time)) html.Append($"<small>cell {cell.Index}: {time.TotalMilliseconds:F0} ms</small>");
+            foreach (var output in Outputs.Where(o => o.CellIndex == cell.Index))
+                html.Append(output.MimeType == "text/html" ? output.Value : $"<pre>{System.Net.WebUtility.HtmlEncode(output.Value)}</pre>");
+        }
+        return html.Append("</body></html>").ToString();
+    }
+}
 
 /// <summary>
 /// Runs a notebook's C# cells in order with Roslyn scripting, the engine of the .NET Interactive C# kernel, each cell
@@ -98,6 +116,7 @@ public sealed partial class NotebookRunner
         var outputs = new List<NotebookOutput>();
         var globals = new NotebookGlobals(outputs);
         var cellsRun = new List<int>();
+        var cellTimes = new Dictionary<int, TimeSpan>();
         var options = ScriptOptions.Default
             .WithReferences(FrameworkReferences.Value)
             .WithImports(DefaultImports)
@@ -121,6 +140,7 @@ public sealed partial class NotebookRunner
                 foreach (var cell in notebook.Cells.Where(c => c.IsCSharp))
                 {
                     globals.CurrentCell = cell.Index;
+                    var cellStart = stopwatch.Elapsed;
                     var (code, packages) = Preprocess(cell.Source);
                     var extensions = new List<string>();
                     foreach (var package in packages)
@@ -132,11 +152,17 @@ public sealed partial class NotebookRunner
                     }
                     foreach (var extension in extensions)
                         state = RunCode(notebook, cell, ExtensionCode(extension), options.WithFilePath(extension), state, globals, cancellation, fromExtension: extension);
-                    if (string.IsNullOrWhiteSpace(code)) { cellsRun.Add(cell.Index); continue; }
+                    if (string.IsNullOrWhiteSpace(code))
+                    {
+                        cellsRun.Add(cell.Index);
+                        cellTimes[cell.Index] = stopwatch.Elapsed - cellStart;
+                        continue;
+                    }
                     state = RunCode(notebook, cell, code, options.WithFilePath(CellPath(notebook, cell)), state, globals, cancellation, fromExtension: null);
                     if (state.ReturnValue is { } result) globals.display(result);
                     Flush(stdout, outputs, cell.Index);
                     cellsRun.Add(cell.Index);
+                    cellTimes[cell.Index] = stopwatch.Elapsed - cellStart;
                 }
             }
             finally
@@ -145,7 +171,7 @@ public sealed partial class NotebookRunner
                 Environment.CurrentDirectory = previousDirectory;
             }
         }
-        return new NotebookRun(notebook, outputs, cellsRun, stopwatch.Elapsed);
+        return new NotebookRun(notebook, outputs, cellsRun, stopwatch.Elapsed, cellTimes);
     }
 
     private ScriptState<object> RunCode(Notebook notebook, NotebookCell cell, string code, ScriptOptions options,

@@ -17,7 +17,13 @@ public sealed class NotebookTests
     {
         var run = await new NotebookRunner().RunAsync(Path.Combine(NotebookDirectory, notebook), TestContext.CancellationToken);
 
+        // The page with every output, to look at the plots a CI run produced.
+        string page = Path.Combine(AppContext.BaseDirectory, "notebook-outputs", Path.ChangeExtension(notebook, ".html"));
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        File.WriteAllText(page, run.ToHtml());
+        TestContext.AddResultFile(page);
         TestContext.WriteLine($"{notebook}: {run.CellsRun.Count} C# cells, {run.Outputs.Count} outputs, {run.Outputs.Count(o => o.IsPlot)} plots in {run.Elapsed.TotalSeconds:F1} s");
+        foreach (var (cell, time) in run.CellTimes) TestContext.WriteLine($"  cell {cell}: {time.TotalMilliseconds:F0} ms");
         Assert.IsTrue(run.CellsRun.Count > 0, $"{notebook} has no C# cell.");
         Assert.IsTrue(run.Outputs.Any(o => o.IsPlot), $"{notebook} showed no plot.");
     }
