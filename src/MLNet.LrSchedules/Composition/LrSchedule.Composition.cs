@@ -57,7 +57,7 @@ public abstract partial class LrSchedule
             return new SequenceSchedule([.. heads, next], [.. headLengths, tail]);
         Duration length = Length
             ?? throw new InvalidOperationException(
-                $"Schedule '{GetType().Name}' has no length of its own (it runs forever), so nothing can follow it with Then(); "
+                $"Schedule '{GetType().Name}' has no length of its own (it runs forever, or its length depends on durations not yet resolved), so nothing can follow it with Then(); "
                 + "use LrSchedule.Sequence(schedules, lengths) to give each segment a length.");
         if (length.Kind == DurationKind.Rest)
             throw new InvalidOperationException(

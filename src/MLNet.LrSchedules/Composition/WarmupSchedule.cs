@@ -22,7 +22,7 @@ public enum WarmupShape
 /// The rate reaches the base rate exactly at step <c>t = L</c>, the first step after the warmup, which is where
 /// a following schedule in a sequence (<see cref="LrSchedule.WithWarmup"/>) takes over at its own step 0.
 /// </remarks>
-[ScheduleType("warmup", "LinearLR", "ConstantLR", "linear_warmup")]
+[ScheduleType("warmup", "linear_warmup")]
 public sealed class WarmupSchedule : LrSchedule
 {
     /// <summary>Creates a warmup of <paramref name="steps"/> steps.</summary>
@@ -30,7 +30,7 @@ public sealed class WarmupSchedule : LrSchedule
     /// <param name="shape">The curve from <paramref name="startFactor"/> to 1.</param>
     /// <param name="startFactor">The multiple of the base rate at step 0, in [0, 1]; must be &gt; 0 for <see cref="WarmupShape.Exponential"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="startFactor"/> is out of range, or <paramref name="shape"/> is not a defined shape.</exception>
-    public WarmupSchedule([ParameterAlias("length", "warmup_steps")] Duration steps, WarmupShape shape = WarmupShape.Linear, double startFactor = 0)
+    public WarmupSchedule([ParameterAlias("length", "warmup_steps")] Duration steps, WarmupShape shape = WarmupShape.Linear, [ParameterAlias("factor")] double startFactor = 0)
     {
         if (!Enum.IsDefined(shape))
             throw new ArgumentOutOfRangeException(nameof(shape), shape, $"Parameter 'shape' must be one of Linear, Exponential, Constant; received {(int)shape}.");

@@ -12,7 +12,6 @@ public sealed class LrScheduler
 {
     private readonly ReactiveLrSchedule? _reactive;
     private readonly long _reactiveStart;
-    private readonly IMomentumSchedule? _momentum;
     private ReactiveState? _reactiveState;
 
     /// <summary>Starts <paramref name="schedule"/> at step 0.</summary>
@@ -34,10 +33,9 @@ public sealed class LrScheduler
             schedule = schedule.Resolve(total);
         }
         Schedule = schedule;
-        BaseLearningRate = Check.NonNegative(state.BaseLearningRate, nameof(state.BaseLearningRate));
-        Step = Check.NonNegative(state.Step, nameof(state.Step));
+        BaseLearningRate = Check.NonNegative(state.BaseLearningRate, "baseLearningRate");
+        Step = Check.NonNegative(state.Step, "step");
         (_reactive, _reactiveStart) = FindReactiveTail(schedule);
-        _momentum = schedule as IMomentumSchedule;
         if (_reactive is not null)
         {
             _reactiveState = state.Reactive ?? _reactive.CreateState(BaseLearningRate);
@@ -63,7 +61,21 @@ public sealed class LrScheduler
             : Schedule.Evaluate(Step, BaseLearningRate);
 
     /// <summary>The momentum (or Adam beta1) in force for <see cref="Step"/>, when the schedule cycles momentum.</summary>
-    public double? Momentum => _momentum is { CyclesMomentum: true } m ? m.GetMomentum(Step) : null;
+    /// <remarks>Inside a sequence, the segment in force decides: a warmup before a one-cycle gives null until the one-cycle begins.</remarks>
+    public double? Momentum
+    {
+        get
+        {
+            LrSchedule schedule = Schedule;
+            long step = Step;
+            while (schedule is SequenceSchedule sequence)
+            {
+                int segment = sequence.Locate(step, out step);
+                schedule = sequence.Schedules[segment];
+            }
+            return schedule is IMomentumSchedule { CyclesMomentum: true } m ? m.GetMomentum(step) : null;
+        }
+    }
 
     /// <summary>The signal the schedule listens to, or null when it is not reactive.</summary>
     public ScheduleSignal? Listens => _reactive?.Signal;

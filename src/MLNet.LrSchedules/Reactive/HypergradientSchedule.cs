@@ -66,10 +66,17 @@ public sealed class HypergradientSchedule : ReactiveLrSchedule
 }
 
 /// <summary>The changing part of a <see cref="HypergradientSchedule"/>: the learned rate α.</summary>
-/// <param name="LearningRate">The rate in force, α.</param>
 [ScheduleType("hypergradient_state")]
-public sealed record HypergradientState(double LearningRate) : ReactiveState
+public sealed record HypergradientState : ReactiveState
 {
+    /// <summary>Creates a hypergradient state.</summary>
+    /// <param name="learningRate">The learned rate α in force, finite and &gt;= 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is out of range.</exception>
+    public HypergradientState(double learningRate)
+    {
+        LearningRate = Check.NonNegative(learningRate, nameof(learningRate));
+    }
+
     /// <inheritdoc />
-    public override double LearningRate { get; } = Check.NonNegative(LearningRate, nameof(LearningRate));
+    public override double LearningRate { get; }
 }

@@ -10,7 +10,7 @@ namespace MLNet.LrSchedules;
 /// <para>Losses must be finite and &gt;= 0 (a negative loss would let <c>1 + δ · loss</c> reach zero or below, where the
 /// formula has no meaning); shift a loss that can be negative before reporting it.</para>
 /// </remarks>
-[ScheduleType("loss_adaptive", "loss_scaled")]
+[ScheduleType("loss_adaptive")]
 public sealed class LossAdaptiveSchedule : ReactiveLrSchedule
 {
     /// <summary>Creates a loss-adaptive schedule.</summary>
@@ -48,18 +48,28 @@ public sealed class LossAdaptiveSchedule : ReactiveLrSchedule
 }
 
 /// <summary>The changing part of a <see cref="LossAdaptiveSchedule"/>.</summary>
-/// <param name="BaseLearningRate">The base rate <c>lr₀</c>.</param>
-/// <param name="LearningRate">The rate in force: <c>lr₀ / √(1 + δ · LastLoss)</c>, or <c>lr₀</c> before any report.</param>
-/// <param name="LastLoss">The most recently reported loss, or null before any report.</param>
 [ScheduleType("loss_adaptive_state")]
-public sealed record LossAdaptiveState(double BaseLearningRate, double LearningRate, double? LastLoss) : ReactiveState
+public sealed record LossAdaptiveState : ReactiveState
 {
+    /// <summary>Creates a loss-adaptive state.</summary>
+    /// <param name="baseLearningRate">The base rate <c>lr₀</c>, finite and &gt;= 0.</param>
+    /// <param name="learningRate">The rate in force, finite and &gt;= 0.</param>
+    /// <param name="lastLoss">The most recently reported loss (finite and &gt;= 0), or null before any report.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
+    public LossAdaptiveState(double baseLearningRate, double learningRate, double? lastLoss)
+    {
+        BaseLearningRate = Check.NonNegative(baseLearningRate, nameof(baseLearningRate));
+        LearningRate = Check.NonNegative(learningRate, nameof(learningRate));
+        LastLoss = lastLoss is { } loss ? Check.NonNegative(loss, nameof(lastLoss)) : null;
+    }
+
     /// <summary>The base rate <c>lr₀</c>.</summary>
-    public double BaseLearningRate { get; init; } = Check.NonNegative(BaseLearningRate, nameof(BaseLearningRate));
+    public double BaseLearningRate { get; }
 
     /// <inheritdoc />
-    public override double LearningRate { get; } = Check.NonNegative(LearningRate, nameof(LearningRate));
+    /// <remarks><c>lr₀ / √(1 + δ · LastLoss)</c>, or <c>lr₀</c> before any report.</remarks>
+    public override double LearningRate { get; }
 
     /// <summary>The most recently reported loss, or null before any report.</summary>
-    public double? LastLoss { get; init; } = LastLoss is { } loss ? Check.NonNegative(loss, nameof(LastLoss)) : null;
+    public double? LastLoss { get; }
 }

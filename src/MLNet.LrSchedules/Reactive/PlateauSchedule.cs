@@ -31,7 +31,7 @@ public enum PlateauThresholdMode
 /// are forgotten. When the bad count exceeds <c>patience</c> the rate is reduced, cooldown restarts and the count clears.</para>
 /// <para>The first report always improves on the initial best (+∞ for min, −∞ for max).</para>
 /// </remarks>
-[ScheduleType("plateau", "ReduceLROnPlateau", "reduce_lr_on_plateau", "reduce_on_plateau")]
+[ScheduleType("plateau", "ReduceLROnPlateau", "reduce_lr_on_plateau")]
 public sealed class PlateauSchedule : ReactiveLrSchedule
 {
     /// <summary>Creates a plateau schedule; defaults are PyTorch's.</summary>
@@ -143,28 +143,39 @@ public sealed class PlateauSchedule : ReactiveLrSchedule
 /// <summary>
 /// The changing part of a <see cref="PlateauSchedule"/>, field for field PyTorch <c>ReduceLROnPlateau</c>'s state.
 /// </summary>
-/// <param name="LearningRate">The rate in force.</param>
-/// <param name="Best">The best metric so far (+∞ in min mode, −∞ in max mode before any report).</param>
-/// <param name="NumBadEpochs">Reports since the last improvement (PyTorch <c>num_bad_epochs</c>).</param>
-/// <param name="CooldownCounter">Reports left in the cooldown (PyTorch <c>cooldown_counter</c>).</param>
-/// <param name="LastEpoch">Reports so far (PyTorch <c>last_epoch</c>).</param>
 [ScheduleType("plateau_state")]
-public sealed record PlateauState(double LearningRate, double Best, int NumBadEpochs, int CooldownCounter, long LastEpoch) : ReactiveState
+public sealed record PlateauState : ReactiveState
 {
+    /// <summary>Creates a plateau state.</summary>
+    /// <param name="learningRate">The rate in force, finite and &gt;= 0.</param>
+    /// <param name="best">The best metric so far (+∞ in min mode, −∞ in max mode before any report); not NaN.</param>
+    /// <param name="numBadEpochs">Reports since the last improvement (PyTorch <c>num_bad_epochs</c>), &gt;= 0.</param>
+    /// <param name="cooldownCounter">Reports left in the cooldown (PyTorch <c>cooldown_counter</c>), &gt;= 0.</param>
+    /// <param name="lastEpoch">Reports so far (PyTorch <c>last_epoch</c>), &gt;= 0.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A field is out of range.</exception>
+    public PlateauState(double learningRate, double best, int numBadEpochs, int cooldownCounter, long lastEpoch)
+    {
+        LearningRate = Check.NonNegative(learningRate, nameof(learningRate));
+        Best = double.IsNaN(best)
+            ? throw new ArgumentOutOfRangeException(nameof(best), best, "Parameter 'best' must not be NaN; received NaN.")
+            : best;
+        NumBadEpochs = Check.NonNegative(numBadEpochs, nameof(numBadEpochs));
+        CooldownCounter = Check.NonNegative(cooldownCounter, nameof(cooldownCounter));
+        LastEpoch = Check.NonNegative(lastEpoch, nameof(lastEpoch));
+    }
+
     /// <inheritdoc />
-    public override double LearningRate { get; } = Check.NonNegative(LearningRate, nameof(LearningRate));
+    public override double LearningRate { get; }
 
-    /// <summary>The best metric so far.</summary>
-    public double Best { get; init; } = double.IsNaN(Best)
-        ? throw new ArgumentOutOfRangeException(nameof(Best), Best, "Parameter 'Best' must not be NaN; received NaN.")
-        : Best;
+    /// <summary>The best metric so far (PyTorch <c>best</c>).</summary>
+    public double Best { get; }
 
-    /// <summary>Reports since the last improvement.</summary>
-    public int NumBadEpochs { get; init; } = Check.NonNegative(NumBadEpochs, nameof(NumBadEpochs));
+    /// <summary>Reports since the last improvement (PyTorch <c>num_bad_epochs</c>).</summary>
+    public int NumBadEpochs { get; }
 
-    /// <summary>Reports left in the cooldown.</summary>
-    public int CooldownCounter { get; init; } = Check.NonNegative(CooldownCounter, nameof(CooldownCounter));
+    /// <summary>Reports left in the cooldown (PyTorch <c>cooldown_counter</c>).</summary>
+    public int CooldownCounter { get; }
 
-    /// <summary>Reports so far.</summary>
-    public long LastEpoch { get; init; } = Check.NonNegative(LastEpoch, nameof(LastEpoch));
+    /// <summary>Reports so far (PyTorch <c>last_epoch</c>).</summary>
+    public long LastEpoch { get; }
 }

@@ -9,7 +9,7 @@ namespace MLNet.LrSchedules;
 /// so the factor stays for ever; this schedule does the same.
 /// PyTorch divides by the factor when it removes it, so <c>factor = 0</c> fails there; this schedule returns <c>base</c>.
 /// </remarks>
-[ScheduleType("constant_factor", "ConstantLR", "constant_lr")]
+[ScheduleType("constant_factor", "ConstantLR")]
 public sealed class ConstantFactorSchedule : LrSchedule
 {
     /// <summary>Creates a constant factor that lasts <paramref name="totalIters"/> steps.</summary>

@@ -9,7 +9,7 @@ namespace MLNet.LrSchedules;
 /// The cycle holding a step is found with a logarithm and confirmed with exact integer arithmetic, so boundaries
 /// match PyTorch's step-by-step counter exactly; O(1) for any step.
 /// </remarks>
-[ScheduleType("cosine_warm_restarts", "CosineAnnealingWarmRestarts", "sgdr")]
+[ScheduleType("cosine_warm_restarts", "CosineAnnealingWarmRestarts")]
 public sealed class CosineWarmRestartsSchedule : LrSchedule
 {
     /// <summary>Creates a cosine annealing with warm restarts.</summary>
@@ -17,7 +17,7 @@ public sealed class CosineWarmRestartsSchedule : LrSchedule
     /// <param name="tMult">Growth factor of the cycle length after each restart, an integer &gt;= 1.</param>
     /// <param name="etaMin">The minimum rate, finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
-    public CosineWarmRestartsSchedule(int t0, int tMult = 1, [ParameterAlias("min")] double etaMin = 0)
+    public CosineWarmRestartsSchedule([ParameterAlias("t_0")] int t0, int tMult = 1, [ParameterAlias("min")] double etaMin = 0)
     {
         T0 = Check.Positive(t0);
         TMult = Check.Positive(tMult);

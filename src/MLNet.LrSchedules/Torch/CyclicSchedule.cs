@@ -15,7 +15,7 @@ namespace MLNet.LrSchedules;
 /// defaults to PyTorch's choice and may be overridden.</para>
 /// <para>Momentum (SGD momentum or Adam beta1): <c>max_momentum − (max_momentum − base_momentum) · triangle(t) · scale</c>.</para>
 /// </remarks>
-[ScheduleType("cyclic", "CyclicLR", "clr")]
+[ScheduleType("cyclic", "CyclicLR")]
 public sealed class CyclicSchedule : LrSchedule, IMomentumSchedule
 {
     private static readonly string[] Modes = ["triangular", "triangular2", "exp_range"];
@@ -44,7 +44,8 @@ public sealed class CyclicSchedule : LrSchedule, IMomentumSchedule
         BaseLr = Check.NonNegative(baseLr);
         MaxLr = Check.NonNegative(maxLr);
         StepSizeUp = Check.Positive(stepSizeUp);
-        StepSizeDown = stepSizeDown is { } down ? Check.NonNegative(down, nameof(stepSizeDown)) : stepSizeUp;
+        if (stepSizeDown is { } down) Check.NonNegative(down, nameof(stepSizeDown));
+        StepSizeDown = stepSizeDown;
         Mode = Check.OneOf(mode, Modes);
         Gamma = Check.InRange(gamma, 0, 1, minInclusive: false);
         ScaleMode = scaleMode is null ? (Mode == "exp_range" ? "iterations" : "cycle") : Check.OneOf(scaleMode, ScaleModes);
@@ -52,7 +53,7 @@ public sealed class CyclicSchedule : LrSchedule, IMomentumSchedule
         BaseMomentum = Check.InRange(baseMomentum, 0, 1);
         MaxMomentum = Check.InRange(maxMomentum, 0, 1);
 
-        _totalSize = (double)StepSizeUp + StepSizeDown;
+        _totalSize = (double)StepSizeUp + (StepSizeDown ?? StepSizeUp);
         _stepRatio = StepSizeUp / _totalSize;
         _scaleByCycle = ScaleMode == "cycle";
     }
@@ -66,8 +67,8 @@ public sealed class CyclicSchedule : LrSchedule, IMomentumSchedule
     /// <summary>Steps of the rising half.</summary>
     public int StepSizeUp { get; }
 
-    /// <summary>Steps of the falling half.</summary>
-    public int StepSizeDown { get; }
+    /// <summary>Steps of the falling half; null when it mirrors the rising half (PyTorch's default).</summary>
+    public int? StepSizeDown { get; }
 
     /// <summary><c>triangular</c>, <c>triangular2</c> or <c>exp_range</c>.</summary>
     public string Mode { get; }

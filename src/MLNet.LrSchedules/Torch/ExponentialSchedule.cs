@@ -3,7 +3,7 @@ namespace MLNet.LrSchedules;
 /// <summary>
 /// Exponential decay every step: <c>lr(t) = base · gamma^t</c>. PyTorch <c>ExponentialLR(gamma)</c>.
 /// </summary>
-[ScheduleType("exponential", "ExponentialLR", "exponential_lr")]
+[ScheduleType("exponential", "ExponentialLR")]
 public sealed class ExponentialSchedule : LrSchedule
 {
     /// <summary>Creates an exponential decay.</summary>

@@ -5,7 +5,7 @@ namespace MLNet.LrSchedules;
 /// PyTorch <c>LinearLR(start_factor=1/3, end_factor=1.0, total_iters=5)</c>.
 /// </summary>
 /// <remarks>With <c>total_iters = 0</c> PyTorch applies <c>start_factor</c> at step 0 and never changes it; so does this schedule.</remarks>
-[ScheduleType("linear_factor", "LinearLR", "linear_lr")]
+[ScheduleType("linear_factor", "LinearLR")]
 public sealed class LinearFactorSchedule : LrSchedule
 {
     /// <summary>Creates a linear factor ramp.</summary>

@@ -100,7 +100,7 @@ public abstract partial class LrSchedule
     /// <param name="milestones">Absolute steps where the next schedule starts: one fewer than the schedules, &gt;= 1, strictly increasing.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">Counts disagree, or the milestones do not strictly increase from 1.</exception>
-    public static SequenceSchedule Sequence(IReadOnlyList<LrSchedule> schedules, IReadOnlyList<long> milestones)
+    public static SequenceSchedule Sequential(IReadOnlyList<LrSchedule> schedules, IReadOnlyList<long> milestones)
     {
         Check.NotNull(schedules);
         Check.StrictlyIncreasing(milestones, allowEmpty: true);

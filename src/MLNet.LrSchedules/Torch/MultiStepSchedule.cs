@@ -7,7 +7,7 @@ namespace MLNet.LrSchedules;
 /// A milestone listed twice decays twice, as PyTorch counts milestones with a <c>Counter</c>.
 /// An empty list keeps the base rate.
 /// </remarks>
-[ScheduleType("multi_step", "MultiStepLR", "multistep")]
+[ScheduleType("multi_step", "MultiStepLR")]
 public sealed class MultiStepSchedule : LrSchedule
 {
     private readonly long[] _milestones;

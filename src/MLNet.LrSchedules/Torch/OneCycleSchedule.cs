@@ -16,7 +16,7 @@ namespace MLNet.LrSchedules;
 /// linear annealing) and raises after it. This schedule holds the final value (that of step <c>total_steps − 1</c>,
 /// the minimum rate) for every step from <c>total_steps</c> on.</para>
 /// </remarks>
-[ScheduleType("one_cycle", "OneCycleLR", "onecycle")]
+[ScheduleType("one_cycle", "OneCycleLR")]
 public sealed class OneCycleSchedule : LrSchedule, IMomentumSchedule
 {
     private static readonly string[] Strategies = ["cos", "linear"];

@@ -5,7 +5,7 @@ namespace MLNet.LrSchedules;
 /// PyTorch <c>PolynomialLR(total_iters=5, power=1.0)</c>.
 /// </summary>
 /// <remarks>With <c>total_iters = 0</c> PyTorch never changes the rate; so does this schedule.</remarks>
-[ScheduleType("polynomial", "PolynomialLR", "polynomial_lr")]
+[ScheduleType("polynomial", "PolynomialLR")]
 public sealed class PolynomialSchedule : LrSchedule
 {
     /// <summary>Creates a polynomial decay.</summary>

@@ -9,7 +9,7 @@ namespace MLNet.LrSchedules;
 /// Every factor is evaluated at the same step. Only closed-form schedules can be factors: a reactive one has no rate
 /// for an arbitrary step. A zero base rate gives zero. Resolving resolves every factor against the whole run.
 /// </remarks>
-[ScheduleType("product", "ChainedScheduler", "chained")]
+[ScheduleType("product", "ChainedScheduler")]
 public sealed class ProductSchedule : LrSchedule
 {
     private readonly LrSchedule[] _schedules;

@@ -3,7 +3,7 @@ namespace MLNet.LrSchedules;
 /// <summary>
 /// Step decay: <c>lr(t) = base · gamma^⌊t / step_size⌋</c>. PyTorch <c>StepLR(step_size, gamma=0.1)</c>.
 /// </summary>
-[ScheduleType("step", "StepLR", "step_lr")]
+[ScheduleType("step", "StepLR")]
 public sealed class StepSchedule : LrSchedule
 {
     /// <summary>Creates a step decay.</summary>

@@ -11,7 +11,7 @@ namespace MLNet.LrSchedules;
 /// here, so the recursion telescopes to the closed form above. With <c>anneal_epochs = 0</c> the rate is <c>swa_lr</c>
 /// from step 0.
 /// </remarks>
-[ScheduleType("swa", "SWALR", "swa_lr")]
+[ScheduleType("swa", "SWALR")]
 public sealed class SwaSchedule : LrSchedule
 {
     private static readonly string[] Strategies = ["cos", "linear"];

@@ -28,6 +28,31 @@ public sealed class MinMaxClampScheduleTests
     }
 
     [TestMethod]
+    public void MinIsBelowAndMaxAboveEveryChildAndClampInsideItsBounds()
+    {
+        var random = new Random(7);
+        for (int trial = 0; trial < 100; trial++)
+        {
+            var children = Enumerable.Range(0, 2 + random.Next(3))
+                .Select(_ => (LrSchedule)LrSchedule.Warmup(1 + random.Next(50), (WarmupShape)random.Next(3), 0.01 + 0.99 * random.NextDouble()))
+                .ToArray();
+            var min = LrSchedule.Min(children);
+            var max = LrSchedule.Max(children);
+            double lo = random.NextDouble(), hi = lo + random.NextDouble();
+            var clamp = LrSchedule.Clamp(children[0], lo, hi);
+            for (long t = 0; t < 60; t++)
+            {
+                double[] rates = children.Select(c => c.GetLearningRate(t, 1.5)).ToArray();
+                Assert.AreEqual(rates.Min(), min.GetLearningRate(t, 1.5));
+                Assert.AreEqual(rates.Max(), max.GetLearningRate(t, 1.5));
+                double clamped = clamp.GetLearningRate(t, 1.5);
+                Assert.IsTrue(clamped >= lo && clamped <= hi);
+                if (rates[0] >= lo && rates[0] <= hi) Assert.AreEqual(rates[0], clamped);
+            }
+        }
+    }
+
+    [TestMethod]
     public void MinMaxResolveTheirChildrenAgainstTheRun()
     {
         var min = LrSchedule.Min(LrSchedule.Warmup(Duration.Fraction(0.1)), Half);

@@ -15,6 +15,20 @@ public sealed class WarmupScheduleTests
         Oracle.AssertMatches(c.Id, "lr", c.Lr, Oracle.Trajectory(schedule, c.Double("base_lr"), c.Steps), Oracle.DoubleTolerance);
     }
 
+    public static IEnumerable<object[]> ConstantWithWarmupCases => Oracle.Cases("transformers", "constant_with_warmup");
+
+    [TestMethod]
+    [DynamicData(nameof(ConstantWithWarmupCases))]
+    public void LinearShapeFromZeroMatchesTransformersConstantWithWarmup(OracleCase c)
+    {
+        int warmupSteps = c.Int("num_warmup_steps");
+        double baseLr = c.Double("base_lr");
+        double[] lr = warmupSteps == 0
+            ? Enumerable.Repeat(baseLr, c.Steps).ToArray() // transformers divides by max(1, 0): no warmup at all
+            : Oracle.Trajectory(LrSchedule.Warmup(warmupSteps), baseLr, c.Steps);
+        Oracle.AssertMatches(c.Id, "lr", c.Lr, lr, Oracle.DoubleTolerance);
+    }
+
     [TestMethod]
     public void LinearRampsFromStartFactorAndReachesBaseAtLength()
     {
@@ -68,6 +82,30 @@ public sealed class WarmupScheduleTests
         }
         var huge = LrSchedule.Warmup(4_000_000_000_000L);
         Assert.AreEqual(0.5, huge.GetLearningRate(2_000_000_000_000L, 1.0));
+    }
+
+    [TestMethod]
+    public void EveryShapeStaysBetweenStartAndBaseAndNeverDecreases()
+    {
+        var random = new Random(20260101);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            var shape = (WarmupShape)random.Next(3);
+            double start = shape == WarmupShape.Exponential ? 1e-6 + random.NextDouble() * (1 - 1e-6) : random.NextDouble();
+            long length = 1 + random.Next(1, 500);
+            double baseLr = random.NextDouble() * 3;
+            var w = LrSchedule.Warmup(length, shape, start);
+            double previous = -1;
+            for (long t = 0; t <= length + 1; t++)
+            {
+                double lr = w.GetLearningRate(t, baseLr);
+                Assert.IsTrue(lr >= previous - 1e-15 * baseLr, $"{shape} s={start} L={length}: decreases at {t}");
+                Assert.IsTrue(lr >= start * baseLr * (1 - 1e-12) && lr <= baseLr * (1 + 1e-12), $"{shape} s={start} L={length}: {lr} out of range at {t}");
+                previous = lr;
+            }
+            Assert.AreEqual(start * baseLr, w.GetLearningRate(0, baseLr), 1e-15);
+            Assert.AreEqual(baseLr, w.GetLearningRate(length, baseLr));
+        }
     }
 
     [TestMethod]

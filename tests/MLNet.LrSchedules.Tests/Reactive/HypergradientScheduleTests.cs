@@ -80,7 +80,7 @@ public sealed class HypergradientScheduleTests
         Expect(() => new HypergradientSchedule(0.1, minLr: -1), "minLr", "Parameter 'minLr' must be a finite number >= 0; received -1.");
         Expect(() => new HypergradientSchedule(0.1, maxLr: double.PositiveInfinity), "maxLr", "Parameter 'maxLr' must be a finite number >= 0; received Infinity.");
         Expect(() => new HypergradientSchedule(0.1, minLr: 0.5, maxLr: 0.25), "maxLr", "Parameter 'maxLr' must be >= minLr (0.5); received 0.25.");
-        Expect(() => new HypergradientState(-0.1), "LearningRate", "Parameter 'LearningRate' must be a finite number >= 0; received -0.1.");
+        Expect(() => new HypergradientState(-0.1), "learningRate", "Parameter 'learningRate' must be a finite number >= 0; received -0.1.");
     }
 
     [TestMethod]

@@ -80,10 +80,10 @@ public sealed class LossAdaptiveScheduleTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => new LossAdaptiveSchedule().Observe(new HypergradientState(1), 1));
         StringAssert.StartsWith(e.Message, "Parameter 'state' must be a LossAdaptiveState; received a HypergradientState.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LossAdaptiveState(-1, 1, null)).Message,
-            "Parameter 'BaseLearningRate' must be a finite number >= 0; received -1.");
+            "Parameter 'baseLearningRate' must be a finite number >= 0; received -1.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LossAdaptiveState(1, double.NaN, null)).Message,
-            "Parameter 'LearningRate' must be a finite number >= 0; received NaN.");
+            "Parameter 'learningRate' must be a finite number >= 0; received NaN.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LossAdaptiveState(1, 1, -2)).Message,
-            "Parameter 'LastLoss' must be a finite number >= 0; received -2.");
+            "Parameter 'lastLoss' must be a finite number >= 0; received -2.");
     }
 }

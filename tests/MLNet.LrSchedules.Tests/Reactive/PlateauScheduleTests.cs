@@ -245,14 +245,14 @@ public sealed class PlateauScheduleTests
     public void StateValidatesItsFields()
     {
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PlateauState(-1, 0, 0, 0, 0)).Message,
-            "Parameter 'LearningRate' must be a finite number >= 0; received -1.");
+            "Parameter 'learningRate' must be a finite number >= 0; received -1.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PlateauState(1, double.NaN, 0, 0, 0)).Message,
-            "Parameter 'Best' must not be NaN; received NaN.");
+            "Parameter 'best' must not be NaN; received NaN.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PlateauState(1, 0, -1, 0, 0)).Message,
-            "Parameter 'NumBadEpochs' must be an integer >= 0; received -1.");
+            "Parameter 'numBadEpochs' must be an integer >= 0; received -1.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PlateauState(1, 0, 0, -1, 0)).Message,
-            "Parameter 'CooldownCounter' must be an integer >= 0; received -1.");
+            "Parameter 'cooldownCounter' must be an integer >= 0; received -1.");
         StringAssert.StartsWith(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new PlateauState(1, 0, 0, 0, -1)).Message,
-            "Parameter 'LastEpoch' must be an integer >= 0; received -1.");
+            "Parameter 'lastEpoch' must be an integer >= 0; received -1.");
     }
 }

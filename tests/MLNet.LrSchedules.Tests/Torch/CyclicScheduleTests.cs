@@ -80,7 +80,7 @@ public sealed class CyclicScheduleTests
     {
         var schedule = new CyclicSchedule(0.001, 0.01);
         Assert.AreEqual(2000, schedule.StepSizeUp);
-        Assert.AreEqual(2000, schedule.StepSizeDown);
+        Assert.IsNull(schedule.StepSizeDown);
         Assert.AreEqual("triangular", schedule.Mode);
         Assert.AreEqual(1.0, schedule.Gamma);
         Assert.IsTrue(schedule.CycleMomentum);
