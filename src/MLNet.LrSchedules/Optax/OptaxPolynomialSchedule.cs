@@ -1,0 +1,60 @@
+namespace MLNet.LrSchedules;
+
+/// <summary>
+/// Polynomial transition from <c>init_value</c> to <c>end_value</c>:
+/// <c>lr(t) = (I − E) · (1 − clip(t − B, 0, T) / T)^power + E</c>. optax <c>polynomial_schedule</c>.
+/// </summary>
+/// <remarks>Returns absolute values and ignores the optimizer's base rate. Computed in float32, as optax (jax's default dtype) does, so values match optax's exactly. optax turns a non-positive
+/// <c>transition_steps</c> into a constant and a negative <c>transition_begin</c> into 0 with a log message; here both throw.</remarks>
+[ScheduleType("optax_polynomial", "polynomial_schedule")]
+public sealed class OptaxPolynomialSchedule : LrSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    /// <param name="initValue">Value I before and at the start of the transition.</param>
+    /// <param name="endValue">Value E at the end of the transition and after.</param>
+    /// <param name="power">Power of the polynomial.</param>
+    /// <param name="transitionSteps">Transition length T.</param>
+    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/> before the transition.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
+    public OptaxPolynomialSchedule(double initValue, double endValue, double power, Duration transitionSteps, long transitionBegin = 0)
+    {
+        InitValue = Check.NonNegative(initValue);
+        EndValue = Check.NonNegative(endValue);
+        Power = Check.NonNegative(power);
+        TransitionSteps = Check.PositiveLength(transitionSteps);
+        TransitionBegin = Check.NonNegative(transitionBegin);
+    }
+
+    /// <summary>Value before and at the start of the transition.</summary>
+    public double InitValue { get; }
+
+    /// <summary>Value at the end of the transition and after.</summary>
+    public double EndValue { get; }
+
+    /// <summary>Power of the polynomial.</summary>
+    public double Power { get; }
+
+    /// <summary>Transition length.</summary>
+    public Duration TransitionSteps { get; }
+
+    /// <summary>Steps held at the initial value before the transition.</summary>
+    public long TransitionBegin { get; }
+
+    /// <inheritdoc />
+    public override bool IsResolved => TransitionSteps.IsResolved;
+
+    /// <inheritdoc />
+    public override Duration? Length => TransitionSteps.IsResolved ? Duration.Steps(TransitionBegin + TransitionSteps.StepCount) : null;
+
+    /// <inheritdoc />
+    public override LrSchedule Resolve(long totalSteps)
+    {
+        Check.Positive(totalSteps, nameof(totalSteps));
+        return IsResolved ? this : new OptaxPolynomialSchedule(InitValue, EndValue, Power,
+            TransitionSteps.ResolvedTo(totalSteps, Math.Max(1, totalSteps - TransitionBegin)), TransitionBegin);
+    }
+
+    /// <inheritdoc />
+    protected internal override double Evaluate(long step, double baseLearningRate) =>
+        OptaxLinearSchedule.Polynomial(step, InitValue, EndValue, Power, TransitionSteps.StepCount, TransitionBegin);
+}

@@ -1,0 +1,95 @@
+namespace MLNet.LrSchedules;
+
+/// <summary>
+/// Cosine annealing with warm restarts, cycle growth and decay, and k-decay:
+/// <c>lr = lr_min + ½(base · cycle_decay^i − lr_min)(1 + cos(π · t_curr^k / t_i^k))</c> in cycle i &lt; cycle_limit, <c>lr_min</c> after.
+/// timm <c>CosineLRScheduler</c> stepped per update (<c>t_in_epochs=False</c>, <c>step_update(num_updates=t)</c>).
+/// </summary>
+/// <remarks>Cycle i lasts <c>t_initial · cycle_mul^i</c> steps; the cycle index is found with a logarithm, so any step costs
+/// the same. The warmup goes linearly from <c>warmup_lr_init</c> to the base rate over <c>warmup_t</c> steps; with
+/// <c>warmup_prefix</c> the cycles start after it, otherwise they count from step 0. timm's optional noise
+/// (<c>noise_range_t</c>) is not supported: timm draws it from torch's random generator, which cannot be reproduced here.
+/// With <c>cycle_mul &lt; 1</c> the shrinking cycles end at <c>t_initial / (1 − cycle_mul)</c>, where timm fails; from there
+/// the rate is <c>lr_min</c>.</remarks>
+[ScheduleType("timm_cosine", "CosineLRScheduler")]
+public sealed class TimmCosineSchedule : LrSchedule
+{
+    /// <summary>Creates the schedule.</summary>
+    /// <param name="tInitial">Length of the first cycle.</param>
+    /// <param name="warmupT">Warmup length (0 for none).</param>
+    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last.</param>
+    /// <param name="cycleMul">Factor on each next cycle's length.</param>
+    /// <param name="cycleDecay">Factor on each next cycle's peak rate.</param>
+    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="warmupPrefix">Start the cycles after the warmup instead of at step 0.</param>
+    /// <param name="kDecay">k-decay exponent on the position in the cycle.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
+    public TimmCosineSchedule(Duration tInitial, Duration warmupT, double lrMin = 0, double cycleMul = 1, double cycleDecay = 1,
+        int cycleLimit = 1, double warmupLrInit = 0, bool warmupPrefix = false, double kDecay = 1)
+    {
+        TInitial = Check.PositiveLength(tInitial);
+        WarmupT = warmupT;
+        LrMin = Check.NonNegative(lrMin);
+        CycleMul = Check.Positive(cycleMul);
+        CycleDecay = Check.NonNegative(cycleDecay);
+        CycleLimit = Check.NonNegative(cycleLimit);
+        WarmupLrInit = Check.NonNegative(warmupLrInit);
+        WarmupPrefix = warmupPrefix;
+        KDecay = Check.Positive(kDecay);
+    }
+
+    /// <summary>Length of the first cycle.</summary>
+    public Duration TInitial { get; }
+
+    /// <summary>Warmup length.</summary>
+    public Duration WarmupT { get; }
+
+    /// <summary>Absolute rate at the end of each cycle and after the last.</summary>
+    public double LrMin { get; }
+
+    /// <summary>Factor on each next cycle's length.</summary>
+    public double CycleMul { get; }
+
+    /// <summary>Factor on each next cycle's peak rate.</summary>
+    public double CycleDecay { get; }
+
+    /// <summary>Number of cycles run.</summary>
+    public int CycleLimit { get; }
+
+    /// <summary>Absolute rate at the warmup's first step.</summary>
+    public double WarmupLrInit { get; }
+
+    /// <summary>Whether the cycles start after the warmup.</summary>
+    public bool WarmupPrefix { get; }
+
+    /// <summary>k-decay exponent.</summary>
+    public double KDecay { get; }
+
+    /// <inheritdoc />
+    public override bool IsResolved => TInitial.IsResolved && WarmupT.IsResolved;
+
+    /// <inheritdoc />
+    public override Duration? Length => TimmCycles.Length(TInitial, WarmupT, CycleMul, CycleLimit, WarmupPrefix);
+
+    /// <inheritdoc />
+    public override LrSchedule Resolve(long totalSteps)
+    {
+        Check.Positive(totalSteps, nameof(totalSteps));
+        if (IsResolved) return this;
+        var (tInitial, warmupT) = TimmCycles.Resolve(TInitial, WarmupT, WarmupPrefix, totalSteps);
+        return new TimmCosineSchedule(tInitial, warmupT, LrMin, CycleMul, CycleDecay, CycleLimit, WarmupLrInit, WarmupPrefix, KDecay);
+    }
+
+    /// <inheritdoc />
+    protected internal override double Evaluate(long step, double baseLearningRate)
+    {
+        long warmup = WarmupT.StepCount;
+        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
+        long t = WarmupPrefix ? step - warmup : step;
+        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
+            return LrMin;
+        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
+        return LrMin + 0.5 * (lrMax - LrMin) * (1 + Math.Cos(Math.PI * Math.Pow(tCurr, KDecay) / Math.Pow(tI, KDecay)));
+    }
+}
