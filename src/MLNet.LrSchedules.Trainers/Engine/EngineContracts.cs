@@ -68,6 +68,15 @@ public enum ComputeDevice
 public sealed record NetworkSpec(int InputSize, IReadOnlyList<int> HiddenLayers, Activation Activation, double Dropout, int OutputSize);
 
 /// <summary>Optimizer settings (the rate itself comes from the schedule).</summary>
+/// <param name="Kind">The optimizer.</param>
+/// <param name="Momentum">SGD and RMSprop momentum; replaced each step by the schedule's momentum when it cycles momentum.</param>
+/// <param name="Nesterov">SGD Nesterov momentum (needs a momentum &gt; 0).</param>
+/// <param name="WeightDecay">L2 penalty (SGD, Adam, RMSprop, Adagrad) or decoupled weight decay (AdamW).</param>
+/// <param name="Beta1">Adam/AdamW first-moment decay; replaced each step by the schedule's momentum when it cycles momentum.</param>
+/// <param name="Beta2">Adam/AdamW second-moment decay.</param>
+/// <param name="Epsilon">Denominator term of Adam, AdamW, RMSprop and Adagrad.</param>
+/// <param name="GradientClipNorm">Clips the global L2 norm of the gradients to this value before each step; null for no clipping.</param>
+/// <param name="Alpha">RMSprop smoothing constant (PyTorch's <c>alpha</c>).</param>
 public sealed record OptimizerSettings(
     OptimizerKind Kind,
     double Momentum = 0.9,
@@ -76,7 +85,8 @@ public sealed record OptimizerSettings(
     double Beta1 = 0.9,
     double Beta2 = 0.999,
     double Epsilon = 1e-8,
-    double? GradientClipNorm = null);
+    double? GradientClipNorm = null,
+    double Alpha = 0.99);
 
 /// <summary>Everything the training engine needs besides the data.</summary>
 public sealed record EngineSettings(
@@ -114,9 +124,19 @@ public interface IBatchSource
 }
 
 /// <summary>The learning rate and loss of one optimizer step.</summary>
-public sealed record StepRecord(long Step, int Epoch, double LearningRate, double Loss);
+/// <param name="Step">The optimizer step, 0-based (the schedule's step).</param>
+/// <param name="Epoch">The epoch, 1-based.</param>
+/// <param name="LearningRate">The learning rate set on the optimizer for this step.</param>
+/// <param name="Loss">The (weighted mean) training loss of the step's batch.</param>
+/// <param name="Momentum">The momentum (SGD, RMSprop) or beta1 (Adam, AdamW) set on the optimizer for this step, when the schedule cycles momentum; else null.</param>
+public sealed record StepRecord(long Step, int Epoch, double LearningRate, double Loss, double? Momentum = null);
 
 /// <summary>The summary of one epoch.</summary>
+/// <param name="Epoch">The epoch, 1-based.</param>
+/// <param name="TrainingLoss">Mean training loss over the epoch's batches (weighted by rows).</param>
+/// <param name="ValidationLoss">Loss on the validation source (lower is better), when one was given.</param>
+/// <param name="ValidationMetric">Accuracy (higher is better) for classification, RMSE (lower is better) for regression, when a validation source was given.</param>
+/// <param name="WallTime">Time the epoch took, validation included.</param>
 public sealed record EpochRecord(int Epoch, double TrainingLoss, double? ValidationLoss, double? ValidationMetric, TimeSpan WallTime);
 
 /// <summary>Live progress, reported after each optimizer step.</summary>

@@ -1,0 +1,99 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>Builds TorchSharp optimizers and sets the per-step rate and momentum on their parameter groups.</summary>
+internal static class Optimizers
+{
+    public static optim.Optimizer Create(OptimizerSettings settings, IEnumerable<Parameter> parameters, double learningRate)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Kind switch
+        {
+            OptimizerKind.Sgd => optim.SGD(parameters, learningRate, momentum: settings.Momentum, weight_decay: settings.WeightDecay, nesterov: settings.Nesterov),
+            OptimizerKind.Adam => optim.Adam(parameters, learningRate, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: settings.WeightDecay),
+            OptimizerKind.AdamW => optim.AdamW(parameters, learningRate, beta1: settings.Beta1, beta2: settings.Beta2, eps: settings.Epsilon, weight_decay: settings.WeightDecay),
+            OptimizerKind.RmsProp => optim.RMSProp(parameters, learningRate, alpha: settings.Alpha, eps: settings.Epsilon, weight_decay: settings.WeightDecay, momentum: settings.Momentum),
+            OptimizerKind.Adagrad => optim.Adagrad(parameters, learningRate, weight_decay: settings.WeightDecay, eps: settings.Epsilon),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Kind, $"OptimizerSettings.Kind must be Sgd, Adam, AdamW, RmsProp or Adagrad; received {settings.Kind}."),
+        };
+    }
+
+    public static void Validate(OptimizerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        static void NonNegative(double value, string name)
+        {
+            if (!(value >= 0) || double.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(name, value, $"OptimizerSettings.{name} must be finite and >= 0; received {value}.");
+        }
+        NonNegative(settings.Momentum, nameof(settings.Momentum));
+        NonNegative(settings.WeightDecay, nameof(settings.WeightDecay));
+        NonNegative(settings.Epsilon, nameof(settings.Epsilon));
+        if (!(settings.Beta1 >= 0 && settings.Beta1 < 1))
+            throw new ArgumentOutOfRangeException(nameof(settings.Beta1), settings.Beta1, $"OptimizerSettings.Beta1 must be in [0, 1); received {settings.Beta1}.");
+        if (!(settings.Beta2 >= 0 && settings.Beta2 < 1))
+            throw new ArgumentOutOfRangeException(nameof(settings.Beta2), settings.Beta2, $"OptimizerSettings.Beta2 must be in [0, 1); received {settings.Beta2}.");
+        if (!(settings.Alpha >= 0 && settings.Alpha <= 1))
+            throw new ArgumentOutOfRangeException(nameof(settings.Alpha), settings.Alpha, $"OptimizerSettings.Alpha must be in [0, 1]; received {settings.Alpha}.");
+        if (settings.GradientClipNorm is { } clip && !(clip > 0 && !double.IsInfinity(clip)))
+            throw new ArgumentOutOfRangeException(nameof(settings.GradientClipNorm), clip, $"OptimizerSettings.GradientClipNorm must be finite and > 0 (or null); received {clip}.");
+        if (settings.Nesterov && settings.Kind == OptimizerKind.Sgd && settings.Momentum <= 0)
+            throw new ArgumentException($"OptimizerSettings.Nesterov needs a momentum > 0; received Momentum = {settings.Momentum}.", nameof(settings));
+    }
+
+    /// <summary>True when the optimizer has a momentum-like coefficient the schedule can cycle.</summary>
+    public static bool HasMomentum(OptimizerKind kind) => kind != OptimizerKind.Adagrad;
+
+    /// <summary>Sets the rate, and the momentum (SGD, RMSprop) or beta1 (Adam, AdamW) when given; returns the momentum now in force, if any was set.</summary>
+    public static double? Apply(optim.Optimizer optimizer, double learningRate, double? momentum)
+    {
+        double? applied = null;
+        foreach (var controller in optimizer.ParamGroups)
+        {
+            controller.LearningRate = learningRate;
+            if (momentum is not { } m || controller is not ParamGroup group) continue;
+            switch (group.Options)
+            {
+                case SGD.Options sgd: sgd.momentum = m; applied = sgd.momentum; break;
+                case Adam.Options adam: adam.beta1 = m; applied = adam.beta1; break;
+                case AdamW.Options adamW: adamW.beta1 = m; applied = adamW.beta1; break;
+                case RMSProp.Options rms: rms.momentum = m; applied = rms.momentum; break;
+            }
+        }
+        return applied;
+    }
+
+    /// <summary>The momentum or beta1 on the first parameter group (for tests and diagnostics).</summary>
+    public static double? CurrentMomentum(optim.Optimizer optimizer) =>
+        optimizer.ParamGroups.FirstOrDefault() is ParamGroup { Options: var options }
+            ? options switch
+            {
+                SGD.Options sgd => sgd.momentum,
+                Adam.Options adam => adam.beta1,
+                AdamW.Options adamW => adamW.beta1,
+                RMSProp.Options rms => rms.momentum,
+                _ => null,
+            }
+            : null;
+
+    public static byte[] SaveState(optim.Optimizer optimizer)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+            Helper(optimizer).save_state_dict(writer);
+        return stream.ToArray();
+    }
+
+    public static void LoadState(optim.Optimizer optimizer, byte[] state, Device device)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+        var helper = Helper(optimizer);
+        helper.load_state_dict(reader);
+        if (device.type != TorchSharp.DeviceType.CPU) helper.to(device);
+    }
+
+    private static OptimizerHelper Helper(optim.Optimizer optimizer) =>
+        optimizer as OptimizerHelper ?? throw new InvalidOperationException($"Optimizer {optimizer.GetType().Name} cannot save its state.");
+}

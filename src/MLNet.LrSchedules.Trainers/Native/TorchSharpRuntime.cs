@@ -1,0 +1,144 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Runtime.Loader;
+using System.Security.Cryptography;
+using MLNet.LrSchedules.Native;
+using TorchSharp;
+
+namespace MLNet.LrSchedules.Trainers.Native;
+
+/// <summary>
+/// Makes TorchSharp's native library load on Linux systems whose libstdc++ is older than the one it was built
+/// against, then initialises TorchSharp. Call before the first use of <c>torch</c>; the trainers do.
+/// </summary>
+/// <remarks>
+/// TorchSharp 0.107's libLibTorchSharp.so requires GLIBCXX_3.4.32 for one unused marker symbol, so the loader refuses
+/// it where libstdc++ stops earlier (Debian 12: 3.4.30). Builds of this repository patch the copy in the output
+/// (build/TorchSharpNativeFix.targets); this covers every other host, notebooks included: it marks the requirement weak
+/// in the copy TorchSharp would load, or, when that copy cannot be written, in a copy under the temp directory that
+/// it loads first and hands to TorchSharp. Nothing happens on other systems or when libstdc++ is recent enough.
+/// </remarks>
+public static class TorchSharpRuntime
+{
+    private const string LibraryName = "LibTorchSharp";
+    private static readonly Lock Gate = new();
+    private static bool _loaded;
+    private static IntPtr _patchedCopy;
+
+    /// <summary>
+    /// Applies the native fix when this system needs it and initialises TorchSharp's CPU backend. Thread-safe;
+    /// later calls return at once.
+    /// </summary>
+    /// <exception cref="NotSupportedException">TorchSharp's native backend cannot be loaded (for example, no TorchSharp-cpu or -cuda package is referenced).</exception>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (_loaded) return;
+            if (ElfVersionPatcher.SystemNeedsTorchSharpPatch())
+                MakeLoadable();
+            torch.InitializeDeviceType(DeviceType.CPU);
+            _loaded = true;
+        }
+    }
+
+    private static void MakeLoadable()
+    {
+        foreach (string library in CandidateLibraries())
+        {
+            ElfVersionRequirement? requirement = FindRequirement(library);
+            if (requirement is null || requirement.Value.IsWeak) continue;
+            try
+            {
+                ElfVersionPatcher.MarkVersionWeak(library, ElfVersionPatcher.TorchSharpMissingVersion);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // A read-only install (a shared package cache, a container layer): load a patched copy instead.
+                LoadPatchedCopy(library);
+                return;
+            }
+        }
+    }
+
+    private static ElfVersionRequirement? FindRequirement(string library)
+    {
+        foreach (var requirement in ElfVersionPatcher.ReadVersionRequirements(library))
+            if (requirement.Version == ElfVersionPatcher.TorchSharpMissingVersion) return requirement;
+        return null;
+    }
+
+    // Where the runtime and TorchSharp look, in their order: the host's native search directories (deps.json,
+    // notebooks' package folders), the application's folder, then the TorchSharp package's own layout.
+    private static IEnumerable<string> CandidateLibraries()
+    {
+        string rid = "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant();
+        var directories = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirectories)
+            directories.AddRange(searchDirectories.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        directories.Add(AppContext.BaseDirectory);
+        directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native"));
+        string? torchSharpDirectory = Path.GetDirectoryName(typeof(torch).Assembly.Location);
+        if (!string.IsNullOrEmpty(torchSharpDirectory))
+        {
+            directories.Add(Path.Combine(torchSharpDirectory, "runtimes", rid, "native"));
+            directories.Add(Path.Combine(torchSharpDirectory, "..", "..", "runtimes", rid, "native"));
+            directories.Add(Path.Combine(torchSharpDirectory, "cpu"));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string directory in directories)
+        {
+            string path = Path.GetFullPath(Path.Combine(directory, ElfVersionPatcher.TorchSharpLibraryFileName));
+            if (seen.Add(path) && File.Exists(path)) yield return path;
+        }
+    }
+
+    private static void LoadPatchedCopy(string library)
+    {
+        byte[] content = File.ReadAllBytes(library);
+        string key = Convert.ToHexString(SHA256.HashData(content))[..16].ToLowerInvariant();
+        string directory = Path.Combine(Path.GetTempPath(), "MLNet.LrSchedules", "torchsharp-native", key);
+        string patched = Path.Combine(directory, ElfVersionPatcher.TorchSharpLibraryFileName);
+        if (!File.Exists(patched) || FindRequirement(patched) is not { IsWeak: true })
+        {
+            Directory.CreateDirectory(directory);
+            string temp = patched + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            try
+            {
+                File.WriteAllBytes(temp, content);
+                ElfVersionPatcher.MarkVersionWeak(temp, ElfVersionPatcher.TorchSharpMissingVersion);
+                File.Move(temp, patched, overwrite: true);
+            }
+            finally
+            {
+                if (File.Exists(temp)) File.Delete(temp);
+            }
+        }
+
+        // The copy's $ORIGIN runpath no longer reaches libtorch: load its dependencies first, from beside the
+        // original when they are there, else the way TorchSharp finds them, so the loader matches them by soname.
+        string originalDirectory = Path.GetDirectoryName(library)!;
+        Assembly torchSharp = typeof(torch).Assembly;
+        foreach (var (file, name) in new[] { ("libc10.so", "c10"), ("libtorch_cpu.so", "torch_cpu"), ("libtorch.so", "torch") })
+        {
+            string beside = Path.Combine(originalDirectory, file);
+            if (!(File.Exists(beside) && NativeLibrary.TryLoad(beside, out _)))
+                NativeLibrary.TryLoad(name, torchSharp, null, out _);
+        }
+        _patchedCopy = NativeLibrary.Load(patched);
+
+        try
+        {
+            NativeLibrary.SetDllImportResolver(torchSharp, ResolvePatchedCopy);
+        }
+        catch (InvalidOperationException)
+        {
+            // Someone else owns TorchSharp's resolver; the load-context fallback below still answers once probing fails.
+        }
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (assembly, name) => ResolvePatchedCopy(name, assembly, null);
+    }
+
+    private static IntPtr ResolvePatchedCopy(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name is LibraryName or "libLibTorchSharp" or "libLibTorchSharp.so" ? _patchedCopy : IntPtr.Zero;
+}
