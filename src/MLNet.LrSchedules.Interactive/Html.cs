@@ -12,7 +12,7 @@ internal static partial class Html
     {
         var html = new System.Text.StringBuilder();
         html.Append("<div class=\"lrschedules-plot\">");
-        html.Append(InlineSvg(view.ToSvg()));
+        html.Append(Chart(Charts.ScheduleChart(view)));
         foreach (var (label, schedule) in view.Series)
         {
             html.Append("<pre class=\"lrschedules-text\">");
@@ -22,6 +22,22 @@ internal static partial class Html
         }
         html.Append("</div>");
         return html.ToString();
+    }
+
+    internal static string Chart(Chart chart)
+    {
+        var html = new System.Text.StringBuilder(InlineSvg(chart.Svg));
+        html.Append("<div class=\"lrschedules-legend\" style=\"font-family:sans-serif;font-size:13px;margin:0 0 8px 56px\">");
+        foreach (var entry in chart.Legend)
+        {
+            string line = entry.RightAxis ? $"border-top:3px dotted {entry.Color}" : $"border-top:3px solid {entry.Color}";
+            html.Append("<span style=\"display:inline-block;margin-right:18px;white-space:nowrap\">")
+                .Append($"<span style=\"display:inline-block;width:22px;height:0;{line};vertical-align:middle;margin-right:6px\"></span>")
+                .Append(WebUtility.HtmlEncode(entry.Label));
+            if (entry.RightAxis) html.Append(" <i>(right axis)</i>");
+            html.Append("</span>");
+        }
+        return html.Append("</div>").ToString();
     }
 
     /// <summary>
@@ -37,9 +53,6 @@ internal static partial class Html
         svg = HrefReference().Replace(svg, m => $"{m.Groups[1].Value}=\"#{prefix}{m.Groups[2].Value}\"");
         return svg;
     }
-
-    internal static string PngImage(byte[] png, string alt) =>
-        $"<img alt=\"{WebUtility.HtmlEncode(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" />";
 
     [GeneratedRegex(@"<\?xml[^>]*\?>\s*")]
     private static partial Regex XmlDeclaration();

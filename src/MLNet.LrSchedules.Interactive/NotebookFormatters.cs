@@ -1,10 +1,12 @@
 using Microsoft.DotNet.Interactive.Formatting;
+using MLNet.LrSchedules.Trainers;
 
 namespace MLNet.LrSchedules.Interactive;
 
 /// <summary>
 /// Registers the notebook formatters: a schedule displays as a plot of its first steps followed by its text form,
-/// a <see cref="SchedulePlotView"/> or a <see cref="TrainingPlotView"/> as its charts.
+/// a <see cref="TrainingHistory"/> as plots of its loss and learning rate, a <see cref="SchedulePlotView"/> or a
+/// <see cref="TrainingPlotView"/> as its charts.
 /// </summary>
 /// <remarks>
 /// Polyglot Notebooks calls <see cref="Register"/> itself when the package is referenced (the package carries an
@@ -24,9 +26,10 @@ public static class NotebookFormatters
         Formatter.Register<LrSchedule>((schedule, writer) => writer.Write(SchedulePlotView.Of(schedule).ToHtml()), HtmlFormatter.MimeType);
         Formatter.Register<LrSchedule>((schedule, writer) => writer.Write(schedule.ToString()), PlainTextFormatter.MimeType);
         Formatter.Register<SchedulePlotView>((view, writer) => writer.Write(view.ToHtml()), HtmlFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(LrSchedule), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
         Formatter.Register<TrainingPlotView>((view, writer) => writer.Write(view.ToHtml()), HtmlFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(SchedulePlotView), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(TrainingPlotView), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        Formatter.Register<TrainingHistory>((history, writer) => writer.Write(TrainingPlotView.Of(history).ToHtml()), HtmlFormatter.MimeType);
+        Formatter.Register<TrainingHistory>((history, writer) => writer.Write(TrainingPlotView.Of(history).ToString()), PlainTextFormatter.MimeType);
+        foreach (var type in new[] { typeof(LrSchedule), typeof(SchedulePlotView), typeof(TrainingPlotView), typeof(TrainingHistory) })
+            Formatter.SetPreferredMimeTypesFor(type, HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
     }
 }

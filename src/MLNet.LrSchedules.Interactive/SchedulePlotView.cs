@@ -35,7 +35,7 @@ public sealed class SchedulePlotView
     public static SchedulePlotView Of(LrSchedule schedule, long? steps = null, double baseLearningRate = 1.0, string? title = null)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        return Create([(ScheduleSeries.Label(schedule), schedule)], steps, baseLearningRate, title);
+        return Create([(Label(schedule), schedule)], steps, baseLearningRate, title);
     }
 
     /// <summary>Several schedules on one chart, each with its legend label.</summary>
@@ -60,21 +60,32 @@ public sealed class SchedulePlotView
             throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Parameter 'steps' must be > 0; received {steps}.");
         if (!(baseLearningRate >= 0) || double.IsInfinity(baseLearningRate))
             throw new ArgumentOutOfRangeException(nameof(baseLearningRate), baseLearningRate, $"Parameter 'baseLearningRate' must be finite and >= 0; received {baseLearningRate}.");
-        long resolvedSteps = steps ?? series.Select(s => ScheduleSeries.NaturalSteps(s.Item2)).Max() ?? NotebookFormatters.DefaultPlotSteps;
+        long resolvedSteps = steps ?? series.Select(s => NaturalSteps(s.Item2)).Max() ?? NotebookFormatters.DefaultPlotSteps;
         return new SchedulePlotView(series, resolvedSteps, baseLearningRate, title);
     }
 
-    /// <summary>The chart as a standalone SVG document.</summary>
-    /// <param name="width">Width in pixels.</param>
-    /// <param name="height">Height in pixels; by default 320 plus room for the legend rows under the chart.</param>
-    public string ToSvg(int width = 640, int? height = null) => Charts.ScheduleSvg(this, width, height ?? Charts.DefaultHeight(this));
+    private static string Label(LrSchedule schedule)
+    {
+        string text = schedule.ToString();
+        return text.Length <= 60 ? text : text[..57] + "...";
+    }
 
-    /// <summary>The chart as PNG bytes.</summary>
-    /// <param name="width">Width in pixels.</param>
-    /// <param name="height">Height in pixels; by default 320 plus room for the legend rows under the chart.</param>
-    public byte[] ToPng(int width = 640, int? height = null) => Charts.SchedulePng(this, width, height ?? Charts.DefaultHeight(this));
+    /// <summary>The schedule's own length in steps when it has one, so a warmup or a cosine period is shown whole.</summary>
+    private static long? NaturalSteps(LrSchedule schedule) =>
+        schedule.Length is { IsResolved: true } length ? length.StepCount : null;
 
-    /// <summary>The chart as an HTML fragment: the inline SVG followed by each schedule's text form.</summary>
+    /// <summary>The chart as a standalone SVG document, its legend inside.</summary>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public string ToSvg(int width = 800, int height = 500) =>
+        System.Text.Encoding.UTF8.GetString(Charts.StandaloneSchedulePlot(this, width, height).RenderSvg());
+
+    /// <summary>The chart as a PNG image, its legend inside.</summary>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public byte[] ToPng(int width = 800, int height = 500) => Charts.StandaloneSchedulePlot(this, width, height).RenderPng();
+
+    /// <summary>The chart as an HTML fragment: the inline SVG, its legend, and each schedule's text form.</summary>
     public string ToHtml() => Html.SchedulePlot(this);
 
     /// <inheritdoc />

@@ -4,8 +4,9 @@ using MLNet.LrSchedules.Trainers;
 namespace MLNet.LrSchedules.Interactive;
 
 /// <summary>
-/// Plots of a training run: the loss of each optimizer step (with a smoothed curve) against the learning rate used,
-/// and per-epoch training and validation losses. Shown as inline SVG charts in a notebook.
+/// Plots of a training run: the loss of each optimizer step (with a smoothed curve) and the learning rate used
+/// (right axis), and per-epoch training and validation losses (and the validation metric, right axis).
+/// Shown as inline SVG charts in a notebook.
 /// </summary>
 public sealed class TrainingPlotView
 {
@@ -25,6 +26,13 @@ public sealed class TrainingPlotView
     /// <summary>The title over the charts, or null.</summary>
     public string? Title { get; }
 
+    /// <summary>Plots of a training run's history (a trained model's <c>History</c>).</summary>
+    public static TrainingPlotView Of(TrainingHistory history, string? title = null)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        return Of(history.Steps, history.Epochs, title);
+    }
+
     /// <summary>Plots of the given step and epoch records.</summary>
     public static TrainingPlotView Of(IEnumerable<StepRecord> steps, IEnumerable<EpochRecord>? epochs = null, string? title = null)
     {
@@ -32,21 +40,13 @@ public sealed class TrainingPlotView
         return new TrainingPlotView(steps.ToArray(), epochs?.ToArray() ?? [], title);
     }
 
-    /// <summary>The step chart: loss per step (raw and smoothed) on the left axis, learning rate on the right; null when there are no steps.</summary>
-    public string? StepsSvg(int width = 640, int height = 380) =>
-        Steps.Count == 0 ? null : Charts.TrainingSteps(this).GetSvgXml(width, height);
-
-    /// <summary>The epoch chart: training and validation loss per epoch; null when there are no epochs.</summary>
-    public string? EpochsSvg(int width = 640, int height = 320) =>
-        Epochs.Count == 0 ? null : Charts.TrainingEpochs(this).GetSvgXml(width, height);
-
     /// <summary>The charts and a one-line summary as an HTML fragment.</summary>
     public string ToHtml()
     {
         var html = new System.Text.StringBuilder("<div class=\"lrschedules-training\">");
         if (Title is not null) html.Append("<b>").Append(WebUtility.HtmlEncode(Title)).Append("</b>");
-        if (StepsSvg() is { } steps) html.Append(Html.InlineSvg(steps));
-        if (EpochsSvg() is { } epochs) html.Append(Html.InlineSvg(epochs));
+        if (Steps.Count > 0) html.Append(Html.Chart(Charts.TrainingStepsChart(this)));
+        if (Epochs.Count > 0) html.Append(Html.Chart(Charts.TrainingEpochsChart(this)));
         html.Append("<pre class=\"lrschedules-text\">").Append(WebUtility.HtmlEncode(ToString())).Append("</pre></div>");
         return html.ToString();
     }

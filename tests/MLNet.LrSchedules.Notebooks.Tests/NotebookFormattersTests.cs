@@ -19,6 +19,81 @@ public sealed class NotebookFormattersTests
     public void Reset() => Formatter.ResetToDefault();
 
     [TestMethod]
+    public void A_schedule_displays_as_a_chart_with_its_legend_and_text_form()
+    {
+        NotebookFormatters.Register();
+
+        string html = LrSchedule.CosineAnnealing(tMax: 500, etaMin: 0.1).ToDisplayString(HtmlFormatter.MimeType);
+
+        Assert.AreEqual(1, Regex.Matches(html, "<svg").Count);
+        StringAssert.Contains(html, "<pre class=\"lrschedules-text\">cosine(t_max=500, eta_min=0.1)</pre>");
+        StringAssert.Contains(html, "class=\"lrschedules-legend\"");
+        // The chart spans the cosine's own length.
+        Assert.MatchesRegex(">\\s*500\\s*</text>", html);
+    }
+
+    [TestMethod]
+    public void A_schedule_shows_as_its_text_form_in_plain_text()
+    {
+        NotebookFormatters.Register();
+
+        Assert.AreEqual("step(step_size=10)", LrSchedule.Step(10).ToDisplayString(PlainTextFormatter.MimeType));
+    }
+
+    [TestMethod]
+    public void The_legend_colors_are_the_colors_the_chart_draws_its_lines_in()
+    {
+        var view = SchedulePlotView.Compare(
+            ("a", LrSchedule.Step(100)), ("b", LrSchedule.Exponential(0.99)), ("c", LrSchedule.OneCycle(0.1, totalSteps: 1000)));
+
+        string html = view.ToHtml();
+
+        var legend = Regex.Matches(html, "border-top:3px (?:solid|dotted) (#[0-9A-F]{6})").Select(m => m.Groups[1].Value).ToArray();
+        var lines = Regex.Matches(html, "stroke=\"(#[0-9A-F]{6})\" stroke-width=\"2\"").Select(m => m.Groups[1].Value).Distinct().ToArray();
+        CollectionAssert.AreEqual(lines, legend);
+        Assert.AreEqual(4, legend.Length, "a, b, c and c's momentum");
+        StringAssert.Contains(html, "c momentum <i>(right axis)</i>");
+    }
+
+    [TestMethod]
+    public void A_plot_view_resolves_fractional_durations_against_its_window()
+    {
+        var view = LrSchedule.HfCosine(numWarmupSteps: Duration.Fraction(0.1)).Plot(steps: 2000, baseLearningRate: 0.5, title: "t");
+
+        Assert.AreEqual(2000, view.Steps);
+        StringAssert.Contains(view.ToHtml(), "learning rate (base 0.5)");
+        StringAssert.StartsWith(view.ToSvg(), "<?xml");
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, view.ToPng(200, 100).Take(4).ToArray());
+    }
+
+    [TestMethod]
+    public void A_plot_view_rejects_an_empty_window()
+    {
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => LrSchedule.Step(10).Plot(steps: 0));
+
+        StringAssert.Contains(error.Message, "Parameter 'steps' must be > 0; received 0.");
+    }
+
+    [TestMethod]
+    public void A_training_history_displays_as_its_plots()
+    {
+        NotebookFormatters.Register();
+
+        string html = new TrainingHistory(Steps, Epochs).ToDisplayString(HtmlFormatter.MimeType);
+
+        Assert.AreEqual(2, Regex.Matches(html, "<svg").Count);
+        StringAssert.Contains(html, "50 steps, 5 epochs");
+    }
+
+    [TestMethod]
+    public void A_diverged_loss_leaves_the_plot_drawable()
+    {
+        var steps = Steps.Select(s => s.Step < 45 ? s : s with { Loss = s.Step == 45 ? double.NaN : double.PositiveInfinity }).ToArray();
+
+        StringAssert.Contains(TrainingPlotView.Of(steps).ToHtml(), "<svg");
+    }
+
+    [TestMethod]
     public void A_training_view_displays_as_step_and_epoch_charts_with_a_summary()
     {
         NotebookFormatters.Register();
@@ -56,9 +131,11 @@ public sealed class NotebookFormattersTests
             .ToArray();
 
         Assert.AreEqual(ids.Length, ids.Distinct().Count());
-        foreach (var html in new[] { TrainingPlotView.Of(Steps).ToHtml() })
-            foreach (Match reference in Regex.Matches(html, "url\\(#([^)]+)\\)"))
-                StringAssert.Contains(html, $"id=\"{reference.Groups[1].Value}\"");
+        string page = TrainingPlotView.Of(Steps).ToHtml();
+        var references = Regex.Matches(page, "url\\(#([^)]+)\\)");
+        Assert.IsNotEmpty(references);
+        foreach (Match reference in references)
+            StringAssert.Contains(page, $"id=\"{reference.Groups[1].Value}\"");
     }
 
     [TestMethod]
