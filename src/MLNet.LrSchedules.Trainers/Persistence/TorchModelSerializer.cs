@@ -1,0 +1,89 @@
+using System.Text;
+using MLNet.LrSchedules.Serialization;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>Turns a <see cref="TorchMlpModel"/> into the named entries of a model file and back, without touching the network.</summary>
+internal static class TorchModelSerializer
+{
+    public static List<KeyValuePair<string, byte[]>> ToEntries(TorchMlpModel model)
+    {
+        var result = model.Result;
+        var checkpoint = result.Checkpoint;
+        var settings = checkpoint.Settings;
+        var entries = new List<KeyValuePair<string, byte[]>>
+        {
+            new(TorchModelEntries.Network, TorchModelEntries.ToJsonBytes(
+                new NetworkDocument(settings.Task, settings.Network, model.FeatureColumnName, model.LabelColumnName, model.ClassKeyValues))),
+            new(TorchModelEntries.Weights, result.Weights),
+            new(TorchModelEntries.Schedule, Encoding.UTF8.GetBytes(LrScheduleJson.Serialize(checkpoint.Schedule, indented: true))),
+            new(TorchModelEntries.SchedulerState, Encoding.UTF8.GetBytes(LrScheduleJson.SerializeState(checkpoint.SchedulerState, indented: true))),
+            new(TorchModelEntries.Optimizer, TorchModelEntries.ToJsonBytes(settings.Optimizer)),
+            new(TorchModelEntries.OptimizerState, checkpoint.OptimizerState),
+            new(TorchModelEntries.History, TorchModelEntries.ToJsonBytes(new HistoryDocument(checkpoint.History.Epochs, checkpoint.History.Steps))),
+            new(TorchModelEntries.Training, TorchModelEntries.ToJsonBytes(new TrainingDocument(
+                settings.LearningRate, settings.Epochs, settings.BatchSize, settings.StepUnit, settings.Seed,
+                settings.EarlyStoppingPatience, settings.RestoreBestWeights, settings.Device,
+                checkpoint.EpochsCompleted, checkpoint.StepsCompleted, checkpoint.TotalSteps,
+                checkpoint.BestLoss, checkpoint.BestEpoch, checkpoint.EpochsWithoutImprovement, result.StopReason))),
+        };
+        // The weights the run would continue from differ from the model's when it restored its best epoch.
+        if (!checkpoint.Weights.AsSpan().SequenceEqual(result.Weights))
+            entries.Add(new(CheckpointWeights, checkpoint.Weights));
+        if (checkpoint.BestWeights is { } best && !best.AsSpan().SequenceEqual(result.Weights))
+            entries.Add(new(BestWeights, best));
+        return TorchModelEntries.WithManifest(settings.Task, entries);
+    }
+
+    public const string CheckpointWeights = "TorchMlp.checkpoint_weights.bin";
+    public const string BestWeights = "TorchMlp.best_weights.bin";
+
+    public static (ManifestDocument Manifest, TorchMlpModel Model) FromEntries(IReadOnlyDictionary<string, byte[]> entries, string where)
+    {
+        var manifest = TorchModelEntries.Verify(entries, where);
+        var network = TorchModelEntries.FromJsonBytes<NetworkDocument>(entries, TorchModelEntries.Network);
+        var optimizer = TorchModelEntries.FromJsonBytes<OptimizerSettings>(entries, TorchModelEntries.Optimizer);
+        var history = TorchModelEntries.FromJsonBytes<HistoryDocument>(entries, TorchModelEntries.History);
+        var training = TorchModelEntries.FromJsonBytes<TrainingDocument>(entries, TorchModelEntries.Training);
+        LrSchedule schedule;
+        LrSchedulerState schedulerState;
+        try
+        {
+            schedule = LrScheduleJson.Deserialize(TorchModelEntries.Utf8(entries[TorchModelEntries.Schedule]));
+            schedulerState = LrScheduleJson.DeserializeState(TorchModelEntries.Utf8(entries[TorchModelEntries.SchedulerState]));
+        }
+        catch (FormatException e)
+        {
+            throw new TorchModelFormatException($"{where}: the schedule entries cannot be read back ({e.Message}).", e);
+        }
+        var settings = new EngineSettings(
+            network.Task, network.Network, optimizer, schedule, training.LearningRate, training.Epochs, training.BatchSize,
+            training.StepUnit, training.Seed, training.EarlyStoppingPatience, training.RestoreBestWeights, training.Device);
+        byte[] weights = entries[TorchModelEntries.Weights];
+        var checkpoint = new TrainingCheckpoint(
+            settings,
+            entries.GetValueOrDefault(CheckpointWeights) ?? weights,
+            entries[TorchModelEntries.OptimizerState],
+            schedule,
+            schedulerState,
+            new TrainingHistory(history.Steps, history.Epochs),
+            training.EpochsCompleted,
+            training.StepsCompleted,
+            training.TotalSteps,
+            training.BestLoss,
+            training.BestEpoch,
+            training.EpochsWithoutImprovement,
+            entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null));
+        var result = new TrainingResult(checkpoint, weights, training.StopReason);
+        return (manifest, new TorchMlpModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
+    }
+}
+
+internal sealed record NetworkDocument(TrainingTask Task, NetworkSpec Network, string FeatureColumnName, string LabelColumnName, LabelKeyValues? ClassKeyValues);
+
+internal sealed record HistoryDocument(IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<StepRecord> Steps);
+
+internal sealed record TrainingDocument(
+    double LearningRate, int Epochs, int BatchSize, ScheduleStepUnit StepUnit, int Seed, int? EarlyStoppingPatience,
+    bool RestoreBestWeights, ComputeDevice Device, int EpochsCompleted, long StepsCompleted, long TotalSteps,
+    double? BestLoss, int BestEpoch, int EpochsWithoutImprovement, TrainingStopReason StopReason);

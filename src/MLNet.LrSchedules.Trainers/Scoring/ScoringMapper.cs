@@ -1,0 +1,259 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>
+/// Adds the prediction columns ML.NET's evaluators and prediction engine expect to any input that has the
+/// features column: multiclass <c>Score</c> (per-class probabilities) and <c>PredictedLabel</c> (key);
+/// binary <c>Score</c> (logit), <c>Probability</c> and <c>PredictedLabel</c> (bool); regression <c>Score</c>.
+/// Input columns pass through; an input column with an output's name is hidden, as ML.NET does.
+/// </summary>
+internal sealed class ScoringMapper : IRowToRowMapper
+{
+    private readonly TorchMlpTransformer _parent;
+    private readonly DataViewSchema.Column _features;
+    private readonly int _inputCount;
+
+    public ScoringMapper(TorchMlpTransformer parent, DataViewSchema inputSchema)
+    {
+        _parent = parent;
+        InputSchema = inputSchema;
+        var model = parent.Model;
+        int size = TrainingColumns.CheckFeatures(inputSchema, model.FeatureColumnName, "input data");
+        if (size != model.Network.InputSize)
+            throw new ArgumentException(
+                $"Column '{model.FeatureColumnName}' of the input data has {size} features; the model was trained on {model.Network.InputSize}.", "inputSchema");
+        _features = inputSchema[model.FeatureColumnName];
+        _inputCount = inputSchema.Count;
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        foreach (var (name, type, annotations) in OutputColumns(model))
+            builder.AddColumn(name, type, annotations);
+        OutputSchema = builder.ToSchema();
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    private static IEnumerable<(string, DataViewType, DataViewSchema.Annotations)> OutputColumns(TorchMlpModel model)
+    {
+        switch (model.Task)
+        {
+            case TrainingTask.MulticlassClassification:
+            {
+                int classes = model.Network.OutputSize;
+                var score = ScoreAnnotations("MulticlassClassification", "Score");
+                model.ClassKeyValues?.AddSlotNames(score);
+                yield return ("Score", new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
+                var predicted = ScoreAnnotations("MulticlassClassification", "PredictedLabel");
+                model.ClassKeyValues?.AddKeyValues(predicted);
+                yield return ("PredictedLabel", new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
+                break;
+            }
+            case TrainingTask.BinaryClassification:
+                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
+                yield return ("Probability", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
+                yield return ("PredictedLabel", BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
+                break;
+            default:
+                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
+                break;
+        }
+    }
+
+    private static DataViewSchema.Annotations.Builder ScoreAnnotations(string columnKind, string valueKind)
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        builder.Add("ScoreColumnKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = columnKind.AsMemory());
+        builder.Add("ScoreValueKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = valueKind.AsMemory());
+        return builder;
+    }
+
+    private bool IsOutput(DataViewSchema.Column column) => column.Index >= _inputCount;
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var needed = new HashSet<int>();
+        foreach (var column in dependingColumns)
+        {
+            if (IsOutput(column)) needed.Add(_features.Index);
+            else needed.Add(column.Index);
+        }
+        return needed.Order().Select(i => InputSchema[i]);
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var active = activeColumns.Select(c => c.Index).ToHashSet();
+        return new ScoredRow(this, input, active);
+    }
+
+    /// <summary>A cursor over <paramref name="input"/> with the outputs added.</summary>
+    internal DataViewRowCursor GetCursor(DataViewRowCursor input, IEnumerable<DataViewSchema.Column> activeColumns) =>
+        new ScoredCursor(this, input, activeColumns.Select(c => c.Index).ToHashSet());
+
+    /// <summary>The output getters of one input row: one forward pass per row, shared by all outputs.</summary>
+    private sealed class RowState
+    {
+        private readonly ScoringMapper _mapper;
+        private readonly DataViewRow _input;
+        private readonly ValueGetter<VBuffer<float>> _features;
+        private VBuffer<float> _buffer;
+        private readonly float[] _dense;
+        private long _position = -1;
+        private float[] _outputs = [];
+
+        public RowState(ScoringMapper mapper, DataViewRow input)
+        {
+            _mapper = mapper;
+            _input = input;
+            _features = input.GetGetter<VBuffer<float>>(mapper._features);
+            _dense = new float[mapper._parent.Model.Network.InputSize];
+        }
+
+        private float[] Outputs()
+        {
+            if (_position != _input.Position || _position < 0)
+            {
+                _features(ref _buffer);
+                _buffer.CopyTo(_dense);
+                _outputs = _mapper._parent.ScoreRow(_dense);
+                _position = _input.Position;
+            }
+            return _outputs;
+        }
+
+        public Delegate MakeGetter(int outputIndex)
+        {
+            var task = _mapper._parent.Model.Task;
+            switch (task, outputIndex)
+            {
+                case (TrainingTask.MulticlassClassification, 0):
+                    return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> destination) =>
+                    {
+                        var probabilities = Outputs();
+                        var editor = VBufferEditor.Create(ref destination, probabilities.Length);
+                        probabilities.CopyTo(editor.Values);
+                        destination = editor.Commit();
+                    });
+                case (TrainingTask.MulticlassClassification, 1):
+                    return (ValueGetter<uint>)((ref uint destination) =>
+                    {
+                        var probabilities = Outputs();
+                        int best = 0;
+                        for (int i = 1; i < probabilities.Length; i++)
+                            if (probabilities[i] > probabilities[best]) best = i;
+                        destination = (uint)best + 1;
+                    });
+                case (TrainingTask.BinaryClassification, 0):
+                case (TrainingTask.Regression, 0):
+                    return (ValueGetter<float>)((ref float destination) => destination = Outputs()[0]);
+                case (TrainingTask.BinaryClassification, 1):
+                    return (ValueGetter<float>)((ref float destination) => destination = 1f / (1f + MathF.Exp(-Outputs()[0])));
+                case (TrainingTask.BinaryClassification, 2):
+                    return (ValueGetter<bool>)((ref bool destination) => destination = Outputs()[0] > 0);
+                default:
+                    throw new InvalidOperationException($"No output {outputIndex} for task {task}.");
+            }
+        }
+    }
+
+    private Delegate[] MakeGetters(DataViewRow input, HashSet<int> active)
+    {
+        var getters = new Delegate[OutputSchema.Count - _inputCount];
+        if (active.Any(i => i >= _inputCount))
+        {
+            var state = new RowState(this, input);
+            for (int i = 0; i < getters.Length; i++)
+                if (active.Contains(_inputCount + i)) getters[i] = state.MakeGetter(i);
+        }
+        return getters;
+    }
+
+    private ValueGetter<T> GetGetter<T>(DataViewRow input, Delegate[] outputs, HashSet<int> active, DataViewSchema.Column column)
+    {
+        if (column.Index < _inputCount) return input.GetGetter<T>(InputSchema[column.Index]);
+        if (!active.Contains(column.Index))
+            throw new InvalidOperationException($"Column '{column.Name}' was not requested as active.");
+        return outputs[column.Index - _inputCount] as ValueGetter<T>
+            ?? throw new InvalidOperationException($"Column '{column.Name}' is of type {column.Type}, not {typeof(T).Name}.");
+    }
+
+    private sealed class ScoredRow : DataViewRow
+    {
+        private readonly ScoringMapper _mapper;
+        private readonly DataViewRow _input;
+        private readonly HashSet<int> _active;
+        private readonly Delegate[] _outputs;
+
+        public ScoredRow(ScoringMapper mapper, DataViewRow input, HashSet<int> active)
+        {
+            _mapper = mapper;
+            _input = input;
+            _active = active;
+            _outputs = mapper.MakeGetters(input, active);
+        }
+
+        public override DataViewSchema Schema => _mapper.OutputSchema;
+        public override long Position => _input.Position;
+        public override long Batch => _input.Batch;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < _mapper._inputCount ? _input.IsColumnActive(_mapper.InputSchema[column.Index]) : _active.Contains(column.Index);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _mapper.GetGetter<TValue>(_input, _outputs, _active, column);
+    }
+
+    private sealed class ScoredCursor : DataViewRowCursor
+    {
+        private readonly ScoringMapper _mapper;
+        private readonly DataViewRowCursor _input;
+        private readonly HashSet<int> _active;
+        private readonly Delegate[] _outputs;
+
+        public ScoredCursor(ScoringMapper mapper, DataViewRowCursor input, HashSet<int> active)
+        {
+            _mapper = mapper;
+            _input = input;
+            _active = active;
+            _outputs = mapper.MakeGetters(input, active);
+        }
+
+        public override DataViewSchema Schema => _mapper.OutputSchema;
+        public override long Position => _input.Position;
+        public override long Batch => _input.Batch;
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+        public override bool MoveNext() => _input.MoveNext();
+        public override bool IsColumnActive(DataViewSchema.Column column) =>
+            column.Index < _mapper._inputCount ? _input.IsColumnActive(_mapper.InputSchema[column.Index]) : _active.Contains(column.Index);
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _mapper.GetGetter<TValue>(_input, _outputs, _active, column);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) _input.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}
+
+/// <summary>The input data with the prediction columns added, computed lazily row by row.</summary>
+internal sealed class ScoredDataView(ScoringMapper mapper, IDataView input) : IDataView
+{
+    public bool CanShuffle => input.CanShuffle;
+
+    public DataViewSchema Schema => mapper.OutputSchema;
+
+    public long? GetRowCount() => input.GetRowCount();
+
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var needed = columnsNeeded.ToList();
+        var inputCursor = input.GetRowCursor(mapper.GetDependencies(needed), rand);
+        return mapper.GetCursor(inputCursor, needed);
+    }
+
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+}

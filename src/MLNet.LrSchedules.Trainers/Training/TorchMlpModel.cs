@@ -1,0 +1,60 @@
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>
+/// What a fitted <see cref="TorchMlpTransformer"/> knows about itself: the network, the resolved schedule and its final
+/// state, the optimizer, the settings of the run and its history. Saved with the model and restored on load.
+/// </summary>
+public sealed class TorchMlpModel
+{
+    internal TorchMlpModel(TrainingResult result, string featureColumnName, string labelColumnName, LabelKeyValues? classKeyValues)
+    {
+        Result = result;
+        FeatureColumnName = featureColumnName;
+        LabelColumnName = labelColumnName;
+        ClassKeyValues = classKeyValues;
+    }
+
+    /// <summary>The engine's result: weights, and the checkpoint from which training can continue.</summary>
+    internal TrainingResult Result { get; }
+
+    internal LabelKeyValues? ClassKeyValues { get; }
+
+    /// <summary>The task the network was trained for.</summary>
+    public TrainingTask Task => Result.Checkpoint.Settings.Task;
+
+    /// <summary>The shape of the network.</summary>
+    public NetworkSpec Network => Result.Network;
+
+    /// <summary>The features column the model reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>The label column the model was trained on.</summary>
+    public string LabelColumnName { get; }
+
+    /// <summary>The classes in output order (the label's key values as text) for multiclass classification, when the label had key values; else null.</summary>
+    public IReadOnlyList<string>? ClassNames => ClassKeyValues?.Values;
+
+    /// <summary>The schedule, resolved to the run's step count (or epoch count with <see cref="ScheduleStepUnit.Epoch"/>).</summary>
+    public LrSchedule Schedule => Result.Schedule;
+
+    /// <summary>The scheduler's state at the end of training: base rate, next step, reactive state.</summary>
+    public LrSchedulerState SchedulerState => Result.SchedulerState;
+
+    /// <summary>The optimizer's settings.</summary>
+    public OptimizerSettings Optimizer => Result.Checkpoint.Settings.Optimizer;
+
+    /// <summary>All the settings of the run.</summary>
+    public EngineSettings Settings => Result.Checkpoint.Settings;
+
+    /// <summary>Per-step rates and losses and per-epoch summaries, of this run and of the runs it continued.</summary>
+    public TrainingHistory History => Result.History;
+
+    /// <summary>Epochs completed.</summary>
+    public int EpochsCompleted => Result.EpochsCompleted;
+
+    /// <summary>Optimizer steps completed.</summary>
+    public long StepsCompleted => Result.StepsCompleted;
+
+    /// <summary>Why training stopped.</summary>
+    public TrainingStopReason StopReason => Result.StopReason;
+}

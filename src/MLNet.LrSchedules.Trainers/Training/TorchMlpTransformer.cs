@@ -1,0 +1,94 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.LrSchedules.Trainers.MLNetInternals;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>
+/// A fitted TorchSharp multilayer perceptron in an ML.NET pipeline. Adds <c>Score</c> (and <c>Probability</c>,
+/// <c>PredictedLabel</c> for classification) as ML.NET's evaluators and <c>PredictionEngine</c> expect, and is saved by
+/// <c>mlContext.Model.Save</c> with its schedule, scheduler and optimizer state and training history.
+/// </summary>
+public sealed class TorchMlpTransformer : ITransformer, IDisposable
+{
+    private readonly object _gate = new();
+    private MlpScorer? _scorer;
+    private bool _disposed;
+
+    internal TorchMlpTransformer(IHostEnvironment env, TorchMlpModel model)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        Model = model;
+    }
+
+    /// <summary>The network, schedule, optimizer, settings and history of the fit.</summary>
+    public TorchMlpModel Model { get; }
+
+    /// <summary>The task.</summary>
+    public TrainingTask Task => Model.Task;
+
+    /// <summary>Always true: rows are scored one at a time, so a <c>PredictionEngine</c> can use it.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The input schema plus the prediction columns.</summary>
+    /// <exception cref="ArgumentException">The features column is missing or of the wrong type or size; the message names it.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new ScoringMapper(this, inputSchema).OutputSchema;
+    }
+
+    /// <summary>A mapper that scores single rows (used by <c>PredictionEngine</c>).</summary>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        return new ScoringMapper(this, inputSchema);
+    }
+
+    /// <summary>The input with the prediction columns added; computed lazily as the result is read.</summary>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoredDataView(new ScoringMapper(this, input.Schema), input);
+    }
+
+    void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetModelStore.Save(ctx, TorchModelSerializer.ToEntries(Model));
+
+    /// <summary>Rebuilds a transformer from the entries read back from a model file (called by <see cref="MLNetModelStore"/>).</summary>
+    internal static TorchMlpTransformer Load(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> entries)
+    {
+        var (_, model) = TorchModelSerializer.FromEntries(entries, "The model file");
+        return new TorchMlpTransformer(env, model);
+    }
+
+    /// <summary>Scores one row of features: class probabilities, the logit, or the value.</summary>
+    internal float[] ScoreRow(float[] features)
+    {
+        var scorer = Scorer();
+        var output = new float[scorer.OutputsPerRow];
+        scorer.Score(features, 1, output);
+        return output;
+    }
+
+    private MlpScorer Scorer()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            // Built on first use: reading a model's metadata or saving it never needs the native TorchSharp runtime.
+            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, Model.Settings.Device);
+        }
+    }
+
+    /// <summary>Frees the network's native memory; the transformer cannot score afterwards.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _disposed = true;
+            _scorer?.Dispose();
+            _scorer = null;
+        }
+    }
+}
