@@ -60,21 +60,14 @@ public sealed record NotebookRun(Notebook Notebook, IReadOnlyList<NotebookOutput
 /// <summary>
 /// Runs a notebook's C# cells in order with Roslyn scripting, the engine of the .NET Interactive C# kernel, each cell
 /// continuing the previous one's state. Package references (<c>#r "nuget: Id, Version"</c>) resolve to the assemblies
-/// next to this test assembly; package sources (<c>#i</c>) and other kernel magics are ignored.
+/// next to this test assembly, with their dependencies (see <see cref="PackageGraph"/>); the version is not checked,
+/// since the notebooks reference this repository's own build. Package sources (<c>#i</c>) and other kernel magics are ignored.
 /// </summary>
 public sealed partial class NotebookRunner
 {
     /// <summary>Namespaces the C# kernel imports into every submission.</summary>
     public static readonly IReadOnlyList<string> DefaultImports =
         ["System", "System.Text", "System.Collections", "System.Collections.Generic", "System.Linq", "System.Threading.Tasks"];
-
-    // Package ids whose managed assembly is named differently (native backends bring the managed library with them).
-    private static readonly Dictionary<string, string> AssemblyOfPackage = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["TorchSharp-cpu"] = "TorchSharp",
-        ["TorchSharp-cuda-linux"] = "TorchSharp",
-        ["TorchSharp-cuda-windows"] = "TorchSharp",
-    };
 
     private static readonly object ConsoleGate = new();
 
@@ -93,12 +86,17 @@ public sealed partial class NotebookRunner
 
     private readonly string _assemblyDirectory;
     private readonly string _extensionDirectory;
+    private readonly PackageGraph _packages;
 
-    /// <summary>A runner that resolves packages from <paramref name="assemblyDirectory"/> (default: this test's output folder).</summary>
+    /// <summary>
+    /// A runner that resolves packages to the assemblies in <paramref name="assemblyDirectory"/> (default: this test's
+    /// output folder), following the package graph of this test assembly's .deps.json.
+    /// </summary>
     public NotebookRunner(string? assemblyDirectory = null)
     {
         _assemblyDirectory = assemblyDirectory ?? AppContext.BaseDirectory;
         _extensionDirectory = Path.Combine(_assemblyDirectory, "extensions");
+        _packages = PackageGraph.Load(Path.Combine(_assemblyDirectory, typeof(NotebookRunner).Assembly.GetName().Name + ".deps.json"));
     }
 
     /// <summary>Steps over time for a cell; a cell that runs longer fails.</summary>
@@ -271,25 +269,17 @@ public sealed partial class NotebookRunner
 
     private Assembly[] ResolvePackage(Notebook notebook, NotebookCell cell, PackageReference package)
     {
-        string assemblyName = AssemblyOfPackage.TryGetValue(package.Id, out var mapped) ? mapped : package.Id;
-        string path = Path.Combine(_assemblyDirectory, assemblyName + ".dll");
-        if (!File.Exists(path))
+        if (!_packages.Contains(package.Id))
             throw new NotebookCellException(notebook.Name, cell.Index, package.Line, $"#r \"nuget: {package.Id}\"",
-                $"package '{package.Id}' is not available to the notebook runner: no {assemblyName}.dll in {_assemblyDirectory}. " +
-                "Reference the project that builds it from the notebooks test project.", null);
-        // A package brings its dependencies, as NuGet does: the assembly and everything it references that sits beside it.
-        var closure = new Dictionary<string, Assembly>(StringComparer.OrdinalIgnoreCase);
-        var pending = new Stack<AssemblyName>([AssemblyName.GetAssemblyName(path)]);
-        while (pending.TryPop(out var name))
-        {
-            if (name.Name is null || closure.ContainsKey(name.Name) || !File.Exists(Path.Combine(_assemblyDirectory, name.Name + ".dll")))
-                continue;
+                $"package '{package.Id}' is not available to the notebook runner: the notebooks test project does not reference it. " +
+                "Reference the project or package that provides it from tests/MLNet.LrSchedules.Notebooks.Tests.", null);
+        // The package and its dependencies, as NuGet restores them; framework assemblies are referenced already.
+        return _packages.AssembliesOf(package.Id)
+            .Select(name => Path.Combine(_assemblyDirectory, name + ".dll"))
+            .Where(File.Exists)
             // Loaded through the default context so the script shares the test's copy of each assembly (one formatter registry).
-            var assembly = AssemblyLoadContext.Default.LoadFromAssemblyName(name);
-            closure[name.Name] = assembly;
-            foreach (var dependency in assembly.GetReferencedAssemblies()) pending.Push(dependency);
-        }
-        return [.. closure.Values];
+            .Select(path => AssemblyLoadContext.Default.LoadFromAssemblyName(AssemblyName.GetAssemblyName(path)))
+            .ToArray();
     }
 
     private static string ExtensionCode(string path)

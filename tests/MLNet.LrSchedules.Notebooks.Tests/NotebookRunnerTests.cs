@@ -94,6 +94,29 @@ public sealed class NotebookRunnerTests
     }
 
     [TestMethod]
+    public async Task A_package_brings_its_dependencies()
+    {
+        // Microsoft.ML.Data comes with the trainers' package through its Microsoft.ML dependency, as NuGet restores it.
+        var run = await RunAsync(
+            CSharp("#r \"nuget: MLNet.LrSchedules.Trainers, 0.1.0\"\nusing Microsoft.ML;\nnew MLContext(seed: 1).Transforms.NormalizeMinMax(\"x\").GetType().Name"));
+
+        Assert.AreEqual("NormalizingEstimator", run.Outputs.Single().PlainText);
+    }
+
+    [TestMethod]
+    public void The_package_graph_follows_dependencies_to_their_assemblies()
+    {
+        var graph = PackageGraph.Load(Path.Combine(AppContext.BaseDirectory, "MLNet.LrSchedules.Notebooks.Tests.deps.json"));
+
+        var assemblies = graph.AssembliesOf("TorchSharp-cpu");
+
+        CollectionAssert.Contains(assemblies.ToArray(), "TorchSharp");
+        CollectionAssert.IsSubsetOf(new[] { "MLNet.LrSchedules.Interactive", "MLNet.LrSchedules", "MLNet.LrSchedules.Plotting", "Microsoft.DotNet.Interactive.Formatting", "ScottPlot" },
+            graph.AssembliesOf("MLNet.LrSchedules.Interactive").ToArray());
+        Assert.IsFalse(graph.Contains("No.Such.Package"));
+    }
+
+    [TestMethod]
     public async Task The_script_shares_the_tests_copy_of_a_referenced_assembly()
     {
         var run = await RunAsync(
@@ -112,6 +135,7 @@ public sealed class NotebookRunnerTests
         Assert.AreEqual(1, error.CellIndex);
         Assert.AreEqual(2, error.Line);
         StringAssert.Contains(error.Message, "package 'No.Such.Package' is not available to the notebook runner");
+        Assert.AreEqual("#r \"nuget: No.Such.Package\"", error.SourceLine);
     }
 
     [TestMethod]
