@@ -118,7 +118,8 @@ public sealed partial class NotebookRunner
         var options = ScriptOptions.Default
             .WithReferences(FrameworkReferences.Value)
             .WithImports(DefaultImports)
-            .WithLanguageVersion(LanguageVersion.Latest)
+            // The Polyglot C# kernel compiles C# 12 at least; holding notebooks to it keeps them runnable in older kernels.
+            .WithLanguageVersion(LanguageVersion.CSharp12)
             .WithEmitDebugInformation(true)
             .WithFileEncoding(Encoding.UTF8)
             .WithOptimizationLevel(OptimizationLevel.Debug)
