@@ -122,6 +122,14 @@ public abstract partial class LrSchedule
         return new SequenceSchedule(schedules, lengths);
     }
 
+    /// <summary>Linear warmup from <paramref name="initValue"/> to <paramref name="peakValue"/>, then constant.
+    /// optax <c>warmup_constant_schedule</c> (a <c>linear_schedule</c>).</summary>
+    /// <param name="initValue">Value at step 0.</param>
+    /// <param name="peakValue">Value at the end of the warmup and after.</param>
+    /// <param name="warmupSteps">Warmup length.</param>
+    public static OptaxLinearSchedule OptaxWarmupConstant(double initValue, double peakValue, Duration warmupSteps) =>
+        new(initValue, peakValue, warmupSteps);
+
     /// <summary>
     /// Linear warmup from <paramref name="initValue"/> to <paramref name="peakValue"/>, then cosine decay to
     /// <paramref name="endValue"/> at <paramref name="decaySteps"/> (warmup included).

@@ -3,7 +3,8 @@ namespace MLNet.LrSchedules;
 /// <summary>
 /// A constant absolute value: <c>lr(t) = value</c>. optax <c>constant_schedule</c>.
 /// </summary>
-/// <remarks>Like every optax schedule it returns an absolute learning rate and ignores the optimizer's base rate.</remarks>
+/// <remarks>Like every optax schedule it returns an absolute learning rate and ignores the optimizer's base rate. Unlike the
+/// others it is exact, not float32: optax returns the Python value itself.</remarks>
 [ScheduleType("optax_constant", "constant_schedule")]
 public sealed class OptaxConstantSchedule : LrSchedule
 {

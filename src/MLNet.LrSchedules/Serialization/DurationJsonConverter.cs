@@ -16,18 +16,18 @@ internal sealed class DurationJsonConverter : JsonConverter<Duration>
         {
             case JsonTokenType.Number:
                 if (reader.TryGetInt64(out long steps))
-                    return steps >= 1
+                    return steps >= 0
                         ? Duration.Steps(steps)
-                        : throw new JsonException($"A duration must be a step count >= 1, a percentage of the run such as \"5%\", or \"rest\"; received {steps}.");
+                        : throw new JsonException($"A duration must be a step count >= 0, a percentage of the run such as \"5%\", or \"rest\"; received {steps}.");
                 double value = reader.GetDouble();
                 return value > 0 && value <= 1
                     ? Duration.Fraction(value)
-                    : throw new JsonException($"A duration must be a whole step count >= 1, a fraction of the run in (0, 1] or \"rest\"; received {value.ToString("R", CultureInfo.InvariantCulture)}.");
+                    : throw new JsonException($"A duration must be a whole step count >= 0, a fraction of the run in (0, 1] or \"rest\"; received {value.ToString("R", CultureInfo.InvariantCulture)}.");
             case JsonTokenType.String:
                 string text = reader.GetString()!;
                 return Duration.TryParse(text, out var duration)
                     ? duration
-                    : throw new JsonException($"A duration must be a step count >= 1, a percentage of the run in (0%, 100%] such as \"5%\", or \"rest\"; received \"{text}\".");
+                    : throw new JsonException($"A duration must be a step count >= 0, a percentage of the run in (0%, 100%] such as \"5%\", or \"rest\"; received \"{text}\".");
             default:
                 throw new JsonException($"A duration must be a step count, a percentage string such as \"5%\", or \"rest\"; received a {reader.TokenType}.");
         }

@@ -92,9 +92,15 @@ public static partial class LrScheduleJson
         {
             int? line = ex.LineNumber is { } l ? (int)l : null;
             int? bytes = ex.BytePositionInLine is { } b ? (int)b : null;
-            string problem = StripLocation(ex.Message);
+            string problem = Describe(ex);
             if (problem.Contains("type discriminator", StringComparison.OrdinalIgnoreCase))
-                problem += $" Known types: {KnownNames(ex.Path?.Contains("reactive", StringComparison.Ordinal) == true)}.";
+            {
+                bool isState = ex.Path?.Contains("reactive", StringComparison.Ordinal) == true;
+                var id = DiscriminatorId().Match(problem);
+                problem = id.Success && ScheduleRegistry.Default.Find(id.Groups[1].Value, e => e.IsSchedule != isState, out _) is { } alias
+                    ? $"\"type\": \"{id.Groups[1].Value}\" is an alias; JSON names the type by its name \"{alias.Name}\"."
+                    : $"{problem} Known types: {KnownNames(isState)}.";
+            }
             throw Located(json, utf8, $"Invalid {what} JSON: {problem}", line, bytes, ex.Path, ex);
         }
         catch (NotSupportedException ex)
@@ -115,9 +121,99 @@ public static partial class LrScheduleJson
             // A constructor rejected a value (ArgumentException, OverflowException, ...): name the type it belongs to.
             var owner = ConstructorOwner(ex);
             string prefix = owner is null ? $"Invalid {what} JSON" : $"Invalid '{owner.Name}' {(owner.IsSchedule ? "schedule" : "state")} in the {what} JSON";
-            throw new LrScheduleFormatException($"{prefix}: {ex.Message}", null, null, null, ex);
+            if (LocateRejectedObject(utf8, ex) is not { } start)
+            throw new LrScheduleFormatException($"{prefix}: {ErrorText.Of(ex)}", null, null, null, ex);
+            throw Located(json, utf8, $"{prefix}: {ErrorText.Of(ex)}", LineOf(utf8, start), ColumnBytes(utf8, start), null, ex);
         }
     }
+
+    /// <summary>
+    /// The byte offset of the object whose constructor threw <paramref name="rejection"/>: the first object, in the
+    /// order the serializer completes them (innermost first), that fails the same way when read on its own.
+    /// Runs only on the error path.
+    /// </summary>
+    private static int? LocateRejectedObject(byte[] utf8, Exception rejection)
+    {
+        var objects = new List<(int Start, int End)>();
+        var open = new Stack<int>();
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.StartObject) open.Push((int)reader.TokenStartIndex);
+                else if (reader.TokenType == JsonTokenType.EndObject && open.Count > 0) objects.Add((open.Pop(), (int)reader.TokenStartIndex + 1));
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        foreach (var (start, end) in objects.Take(256))
+        {
+            foreach (var baseType in (ReadOnlySpan<Type>)[typeof(LrSchedule), typeof(ReactiveState)])
+            {
+                try
+                {
+                    JsonSerializer.Deserialize(utf8.AsSpan(start, end - start), baseType, Options);
+                }
+                catch (Exception ex) when (ex.GetType() == rejection.GetType() && ex.Message == rejection.Message)
+                {
+                    return start;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Not this object, or not an object of this kind.
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The serializer's message without its location, rephrased in the document's terms where it names CLR types.</summary>
+    internal static string Describe(JsonException exception)
+    {
+        string problem = StripLocation(exception.Message);
+        return problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
+            ? DescribeConversionFailure(problem, exception.Path)
+            : problem;
+    }
+
+    /// <summary>
+    /// The serializer's "could not be converted to T" in the reader's terms: which property, and what it takes.
+    /// </summary>
+    private static string DescribeConversionFailure(string problem, string? path)
+    {
+        var property = LastPropertyName().Match(path ?? "");
+        string name = property.Success ? property.Groups[1].Value : "";
+        string clrName = problem["The JSON value could not be converted to ".Length..].TrimEnd('.');
+        var owner = ScheduleRegistry.Default.Entries.FirstOrDefault(e => e.Type.FullName == clrName);
+        Type? expected = owner?.Parameters.FirstOrDefault(p => p.Name == name)?.Type
+            ?? (clrName == typeof(LrSchedulerState).FullName ? typeof(LrSchedulerState).GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == name)?.PropertyType : null)
+            ?? Type.GetType(clrName, throwOnError: false);
+        string shown = property.Success ? property.Value[1..] : "";
+        string where = owner is null ? (shown.Length > 0 ? $"\"{shown}\"" : "the value") : $"\"{shown}\" of '{owner.Name}'";
+        return expected is null ? $"{where} has the wrong kind of value." : $"{where} must be {Expected(expected)}.";
+    }
+
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(double) || type == typeof(float)) return "a number";
+        if (type == typeof(int) || type == typeof(long)) return $"a whole number (within {type.Name} range)";
+        if (type == typeof(bool)) return "true or false";
+        if (type == typeof(string)) return "a string";
+        if (type == typeof(Duration)) return "a duration: a step count, \"5%\" or \"rest\"";
+        if (typeof(LrSchedule).IsAssignableFrom(type)) return "a schedule object with a \"type\"";
+        if (TextParser.TryGetListElement(type, out var element)) return $"a list, each item {Expected(element)}";
+        return $"a {type.Name}";
+    }
+
+    [GeneratedRegex(@"\.(\w+)(\[\d+\])*$")]
+    private static partial Regex LastPropertyName();
+
+    [GeneratedRegex(@"discriminator id '([^']*)'")]
+    private static partial Regex DiscriminatorId();
 
     private static string KnownNames(bool states)
     {
@@ -136,14 +232,13 @@ public static partial class LrScheduleJson
                 bool isVersion = reader.ValueTextEquals(FormatVersionName);
                 if (!reader.Read()) return;
                 if (!isVersion) { reader.Skip(); continue; }
-                int line = 0;
                 if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version) || version < 1)
                     throw Located(json, utf8, $"Invalid {what} JSON: \"{FormatVersionName}\" must be a whole number >= 1; this library writes {FormatVersion}.",
-                        LineOf(utf8, (int)reader.TokenStartIndex, out line), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
+                        LineOf(utf8, (int)reader.TokenStartIndex), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
                 if (version > FormatVersion)
                     throw Located(json, utf8,
                         $"The {what} JSON has \"{FormatVersionName}\": {version}, newer than this version of MLNet.LrSchedules reads (up to {FormatVersion}); upgrade the library to read it.",
-                        LineOf(utf8, (int)reader.TokenStartIndex, out line), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
+                        LineOf(utf8, (int)reader.TokenStartIndex), ColumnBytes(utf8, (int)reader.TokenStartIndex), null, null);
                 return;
             }
         }
@@ -153,9 +248,10 @@ public static partial class LrScheduleJson
         }
     }
 
-    private static int LineOf(byte[] utf8, int offset, out int line)
+    /// <summary>The 0-based line of a byte offset, as the reader counts lines.</summary>
+    private static int LineOf(byte[] utf8, int offset)
     {
-        line = 0;
+        int line = 0;
         for (int i = 0; i < offset && i < utf8.Length; i++) if (utf8[i] == (byte)'\n') line++;
         return line;
     }
@@ -189,7 +285,7 @@ public static partial class LrScheduleJson
         return new LrScheduleFormatException($"{message} (line {l + 1}, column {column}{where})", position, l + 1, column, inner);
     }
 
-    private static string StripLocation(string message)
+    internal static string StripLocation(string message)
     {
         int index = message.IndexOf(" Path: ", StringComparison.Ordinal);
         if (index < 0) index = message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
@@ -223,11 +319,13 @@ public static partial class LrScheduleJson
             RespectNullableAnnotations = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             AllowDuplicateProperties = false,
-            NumberHandling = JsonNumberHandling.Strict,
+            // Reactive states start from an infinite "best" metric, as PyTorch's do: written as "Infinity".
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
             Converters =
             {
                 new DurationJsonConverter(),
-                new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false),
+                new SnakeCaseEnumConverterFactory(),
+                new ScheduleListConverter(),
             },
         };
         options.MakeReadOnly();

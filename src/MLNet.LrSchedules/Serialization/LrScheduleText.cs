@@ -47,25 +47,27 @@ public static class LrScheduleText
     {
         Check.NotNull(schedule, nameof(schedule));
         var builder = new StringBuilder();
-        WriteSchedule(builder, schedule, inChain: false);
+        WriteSchedule(builder, schedule, Context.Argument);
         return builder.ToString();
     }
 
-    private static void WriteSchedule(StringBuilder builder, LrSchedule schedule, bool inChain)
+    // Where a schedule is written decides whether an operator form needs parentheses.
+    private enum Context { Argument, ChainOperand, ProductOperand }
+
+    private static void WriteSchedule(StringBuilder builder, LrSchedule schedule, Context context)
     {
         if (schedule is SequenceSchedule sequence && IsChain(sequence))
         {
-            if (inChain) builder.Append('(');
-            for (int i = 0; i < sequence.Schedules.Count; i++)
-            {
-                if (i > 0) builder.Append(" >> ");
-                WriteSchedule(builder, sequence.Schedules[i], inChain: true);
-            }
-            if (inChain) builder.Append(')');
+            WriteOperands(builder, sequence.Schedules, " >> ", Context.ChainOperand, parenthesize: context != Context.Argument);
             return;
         }
         var entry = ScheduleRegistry.Default.Find(schedule.GetType())
             ?? throw new ArgumentException($"Schedule type '{schedule.GetType().Name}' has no [ScheduleType] name, so it has no text form.", nameof(schedule));
+        if (ProductFactors(entry, schedule) is { } factors)
+        {
+            WriteOperands(builder, factors, " * ", Context.ProductOperand, parenthesize: context == Context.ProductOperand);
+            return;
+        }
         builder.Append(entry.Name).Append('(');
         bool first = true;
         foreach (var parameter in entry.Parameters)
@@ -78,6 +80,36 @@ public static class LrScheduleText
             WriteValue(builder, value);
         }
         builder.Append(')');
+    }
+
+    private static void WriteOperands(StringBuilder builder, IReadOnlyList<LrSchedule> operands, string separator, Context context, bool parenthesize)
+    {
+        if (parenthesize) builder.Append('(');
+        for (int i = 0; i < operands.Count; i++)
+        {
+            if (i > 0) builder.Append(separator);
+            WriteSchedule(builder, operands[i], context);
+        }
+        if (parenthesize) builder.Append(')');
+    }
+
+    /// <summary>
+    /// The factors of a registered "product" schedule that <c>a * b</c> rebuilds exactly: its schedules (a list of two
+    /// or more, or two schedule parameters) with every other parameter at its default; null otherwise.
+    /// </summary>
+    private static IReadOnlyList<LrSchedule>? ProductFactors(ScheduleTypeEntry entry, LrSchedule schedule)
+    {
+        if (entry.Name != TextParser.ProductName) return null;
+        var schedules = new List<LrSchedule>();
+        int scheduleParameters = 0;
+        foreach (var parameter in entry.Parameters)
+        {
+            object? value = parameter.Property.GetValue(schedule);
+            if (value is IReadOnlyList<LrSchedule> list && scheduleParameters == 0) { schedules.AddRange(list); scheduleParameters = 2; }
+            else if (value is LrSchedule single && scheduleParameters < 2 && parameter.Type == typeof(LrSchedule)) { schedules.Add(single); scheduleParameters++; }
+            else if (!parameter.HasDefaultValue || !SameValue(value, parameter.DefaultValue)) return null;
+        }
+        return scheduleParameters == 2 && schedules.Count >= 2 ? schedules : null;
     }
 
     private static bool IsChain(SequenceSchedule sequence)
@@ -96,12 +128,12 @@ public static class LrScheduleText
         switch (value)
         {
             case null: builder.Append("none"); break;
-            case LrSchedule schedule: WriteSchedule(builder, schedule, inChain: false); break;
+            case LrSchedule schedule: WriteSchedule(builder, schedule, Context.Argument); break;
             case Duration duration: builder.Append(DurationText.Format(duration)); break;
             case double d: builder.Append(FormatDouble(d)); break;
             case float f: builder.Append(FormatDouble(f)); break;
             case bool b: builder.Append(b ? "true" : "false"); break;
-            case string s: builder.Append(IsIdentifier(s) ? s : Quote(s)); break;
+            case string s: builder.Append(IsIdentifier(s) && !s.Equals("none", StringComparison.OrdinalIgnoreCase) && !s.Equals("null", StringComparison.OrdinalIgnoreCase) ? s : Quote(s)); break;
             case Enum e: builder.Append(JsonNamingPolicy.SnakeCaseLower.ConvertName(e.ToString())); break;
             case IFormattable number: builder.Append(number.ToString(null, CultureInfo.InvariantCulture)); break;
             case IEnumerable list:

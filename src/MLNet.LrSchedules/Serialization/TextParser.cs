@@ -37,6 +37,9 @@ internal readonly record struct Token(TokenKind Kind, int Position, string Text)
 /// <summary>Tokenizer and recursive-descent parser of the text form; every error carries the offending position.</summary>
 internal sealed class TextParser
 {
+    /// <summary>The registered name of the schedule <c>a * b</c> builds.</summary>
+    internal const string ProductName = "product";
+
     private static readonly string[] NoneWords = ["none", "null"];
 
     private readonly string _text;
@@ -103,7 +106,7 @@ internal sealed class TextParser
             Advance();
             factors.Add(ParseFactor());
         }
-        return factors.Count == 1 ? factors[0] : Combine("product", "'*'", factors, operatorPosition);
+        return factors.Count == 1 ? factors[0] : Combine(ProductName, "'*'", factors, operatorPosition);
     }
 
     // factor := name '(' args? ')' | '(' expr ')'
@@ -234,18 +237,21 @@ internal sealed class TextParser
         }
         catch (Exception ex) when (ex is not OutOfMemoryException and not LrScheduleFormatException)
         {
-            throw Error(position, $"Invalid '{name}' schedule: {ex.Message}", ex);
+            throw Error(position, $"Invalid '{name}' schedule: {ErrorText.Of(ex)}", ex);
         }
     }
 
-    private object? ParseValue(Type type, ScheduleParameter parameter, ScheduleTypeEntry owner, bool variadic)
+    private object? ParseValue(Type type, ScheduleParameter parameter, ScheduleTypeEntry owner, bool variadic, bool isElement = false)
     {
         var token = Current;
-        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        // Lists and nested schedules are values of the parameter itself; their elements' nullability is their own.
+        bool nullable = Nullable.GetUnderlyingType(type) is not null || (!type.IsValueType && parameter.IsNullable && type == parameter.Type && !isElement);
+        if (nullable && token.Kind == TokenKind.Identifier && NoneWords.Contains(token.Text, StringComparer.OrdinalIgnoreCase))
         {
-            if (token.Kind == TokenKind.Identifier && NoneWords.Contains(token.Text, StringComparer.OrdinalIgnoreCase)) { Advance(); return null; }
-            type = underlying;
+            Advance();
+            return null;
         }
+        type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(LrSchedule)) return ParseExpression();
         if (TryGetListElement(type, out var element))
         {
@@ -256,7 +262,7 @@ internal sealed class TextParser
                 Advance();
                 while (Current.Kind != TokenKind.RightBracket)
                 {
-                    items.Add(ParseValue(element, parameter, owner, variadic: false));
+                    items.Add(ParseValue(element, parameter, owner, variadic: false, isElement: true));
                     if (Current.Kind == TokenKind.Comma) { Advance(); continue; }
                     if (Current.Kind != TokenKind.RightBracket)
                         throw Error(Current.Position, $"Expected ',' or ']' in the list '{parameter.Name}' of '{owner.Name}'; found {Current.Describe()}.");
@@ -287,7 +293,22 @@ internal sealed class TextParser
         }
         catch (Exception ex) when (ex is ArgumentException or OverflowException or FormatException && ex is not LrScheduleFormatException)
         {
-            throw Error(token.Position, $"Invalid value {token.Describe()} for '{parameter.Name}' of '{owner.Name}': {ex.Message}", ex);
+            throw Error(token.Position, $"Invalid value {token.Describe()} for '{parameter.Name}' of '{owner.Name}': {ErrorText.Of(ex)}", ex);
+        }
+    }
+
+    /// <summary>One literal of the text form read as a value of <paramref name="type"/> (for tests and tools).</summary>
+    internal static object? ParseLiteral(string text, Type type)
+    {
+        var tokens = Tokenize(text);
+        if (tokens.Count != 2) throw Error(text, tokens.Count > 1 ? tokens[1].Position : 0, "Expected exactly one literal.");
+        try
+        {
+            return ConvertScalar(tokens[0], type) ?? throw Error(text, 0, $"Expected {ExpectedText(type)}; found {tokens[0].Describe()}.");
+        }
+        catch (Exception ex) when (ex is ArgumentException or OverflowException or FormatException && ex is not LrScheduleFormatException)
+        {
+            throw Error(text, 0, $"Invalid value {tokens[0].Describe()}: {ErrorText.Of(ex)}", ex);
         }
     }
 
@@ -344,9 +365,9 @@ internal sealed class TextParser
                 case TokenKind.Integer:
                     return Duration.Steps(long.Parse(token.Text, NumberStyles.AllowLeadingSign, invariant));
                 case TokenKind.Percent:
-                    double percent = double.Parse(token.Text, NumberStyles.Float, invariant);
+                    double percent = double.Parse(token.Text.AsSpan(0, token.Text.Length - 1), NumberStyles.Float, invariant);
                     if (!(percent > 0 && percent <= 100))
-                        throw new ArgumentOutOfRangeException(nameof(percent), $"A percentage of the run must be in (0%, 100%]; received {token.Text}%.");
+                        throw new ArgumentOutOfRangeException(nameof(percent), $"A percentage of the run must be in (0%, 100%]; received {token.Text}.");
                     return Duration.Fraction(percent / 100);
                 case TokenKind.Number:
                     return Duration.Fraction(double.Parse(token.Text, NumberStyles.Float, invariant));
@@ -523,7 +544,7 @@ internal sealed class TextParser
             if (i == expStart) throw Error(text, exponent, "Expected digits after the exponent 'e'.");
         }
         string number = text[start..i];
-        if (i < text.Length && text[i] == '%') { i++; return new Token(TokenKind.Percent, start, number); }
+        if (i < text.Length && text[i] == '%') { i++; return new Token(TokenKind.Percent, start, number + "%"); }
         if (i < text.Length && (char.IsAsciiLetter(text[i]) || text[i] == '_'))
             throw Error(text, i, $"Unexpected '{text[i]}' after the number {number}.");
         return new Token(integer ? TokenKind.Integer : TokenKind.Number, start, number);

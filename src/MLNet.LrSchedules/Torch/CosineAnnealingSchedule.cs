@@ -22,7 +22,7 @@ public sealed class CosineAnnealingSchedule : LrSchedule
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="etaMin"/> is out of range.</exception>
     public CosineAnnealingSchedule(Duration tMax = default, [ParameterAlias("min")] double etaMin = 0)
     {
-        TMax = tMax;
+        TMax = Check.PositiveLength(tMax);
         EtaMin = Check.NonNegative(etaMin);
     }
 

@@ -45,7 +45,7 @@ public sealed class OneCycleSchedule : LrSchedule, IMomentumSchedule
         double finalDivFactor = 1e4, bool threePhase = false)
     {
         MaxLr = Check.NonNegative(maxLr);
-        TotalSteps = totalSteps;
+        TotalSteps = Check.PositiveLength(totalSteps);
         PctStart = Check.InRange(pctStart, 0, 1);
         AnnealStrategy = Check.OneOf(annealStrategy, Strategies);
         CycleMomentum = cycleMomentum;

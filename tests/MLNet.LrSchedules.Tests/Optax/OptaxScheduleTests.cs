@@ -22,6 +22,7 @@ public sealed class OptaxScheduleTests
     internal static LrSchedule Build(OracleCase c) => c.Kind switch
     {
         "constant_schedule" => LrSchedule.OptaxConstant(c.Double("value")),
+        "warmup_constant_schedule" => LrSchedule.OptaxWarmupConstant(c.Double("init_value"), c.Double("peak_value"), c.Int("warmup_steps")),
         "linear_schedule" => LrSchedule.OptaxLinear(c.Double("init_value"), c.Double("end_value"), c.Int("transition_steps"),
             c.IntOrNull("transition_begin") ?? 0),
         "polynomial_schedule" => LrSchedule.OptaxPolynomial(c.Double("init_value"), c.Double("end_value"), c.Double("power"),
@@ -210,6 +211,15 @@ public sealed class OptaxScheduleTests
         var onecycle = (OptaxLinearOnecycleSchedule)LrSchedule.OptaxLinearOnecycle(Duration.Fraction(0.5), 1.0).Resolve(200);
         Assert.AreEqual(100, onecycle.TransitionSteps.StepCount);
         Near(1.0, onecycle.GetLearningRate(30, 0));
+    }
+
+    [TestMethod]
+    public void WarmupConstantRisesThenHolds()
+    {
+        var s = LrSchedule.OptaxWarmupConstant(0.0, 1.0, 10);
+        Near(0.5, s.GetLearningRate(5, 0));
+        Near(1.0, s.GetLearningRate(10, 0));
+        Near(1.0, s.GetLearningRate(1_000_000_000_000, 0));
     }
 
     [TestMethod]

@@ -94,6 +94,24 @@ public sealed class LrScheduleJsonTests
     }
 
     [TestMethod]
+    public void Deserialize_ConstructorRejection_IsLocatedAtTheRejectedObject()
+    {
+        string json = "{\"type\":\"sequence\",\"lengths\":[50],\n \"schedules\":[{\"type\":\"constant\"},\n  {\"type\":\"sequence\",\"schedules\":[{\"type\":\"constant\"}],\"lengths\":[5]}]}";
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(json));
+        StringAssert.Contains(ex.Message, "Invalid 'sequence' schedule in the schedule JSON: Parameter 'lengths' must hold one length per schedule but the last (0); received 1.");
+        Assert.AreEqual(json.LastIndexOf("{\"type\":\"sequence\"", StringComparison.Ordinal), ex.Position);
+        Assert.AreEqual(3, ex.Line);
+        Assert.AreEqual(3, ex.Column);
+    }
+
+    [TestMethod]
+    public void Deserialize_AliasAsType_SaysWhichNameToUse()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"SequentialLR","schedules":[],"lengths":[]}"""));
+        StringAssert.Contains(ex.Message, "\"type\": \"SequentialLR\" is an alias; JSON names the type by its name \"sequence\".");
+    }
+
+    [TestMethod]
     public void Deserialize_NewerVersion_IsRejectedBeforeAnythingElse()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
@@ -120,10 +138,31 @@ public sealed class LrScheduleJsonTests
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
             "{\n  \"type\": \"sequence\",\n  \"schedules\": [{\"type\": \"System.IO.FileInfo\"}],\n  \"lengths\": []\n}"));
-        StringAssert.Contains(ex.Message, "System.IO.FileInfo");
+        StringAssert.Contains(ex.Message, "Read unrecognized type discriminator id 'System.IO.FileInfo'. (in the list's element [0]) Known types: ");
         Assert.AreEqual(3, ex.Line);
-        Assert.IsNotNull(ex.Column);
-        Assert.IsNotNull(ex.Position);
+        // Just inside the element's '{'.
+        Assert.AreEqual(18, ex.Column);
+        Assert.AreEqual(41, ex.Position);
+    }
+
+    [TestMethod]
+    public void Deserialize_NullInScheduleList_IsRejectedWhereItIs()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":[{"type":"constant"},null],"lengths":[5]}"""));
+        StringAssert.Contains(ex.Message, "A list of schedules must not contain null; received null at index 1.");
+        Assert.AreEqual(56, ex.Position);
+    }
+
+    [TestMethod]
+    public void Deserialize_WrongKindOfValue_NamesTheProperty()
+    {
+        var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":{"type":"constant"},"lengths":[5]}"""));
+        StringAssert.Contains(ex.Message, "Expected a list of schedules");
+        ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(
+            """{"type":"sequence","schedules":[{"type":"constant"}],"lengths":"5"}"""));
+        StringAssert.Contains(ex.Message, "\"lengths\" must be a list, each item a duration: a step count, \"5%\" or \"rest\".");
     }
 
     [TestMethod]
@@ -150,7 +189,7 @@ public sealed class LrScheduleJsonTests
     }
 
     [TestMethod]
-    [DataRow("[0]", "step count >= 1")]
+    [DataRow("[-1]", "step count >= 0")]
     [DataRow("[\"0%\"]", "percentage of the run in (0%, 100%]")]
     [DataRow("[1.5]", "fraction of the run in (0, 1]")]
     [DataRow("[true]", "received a True")]

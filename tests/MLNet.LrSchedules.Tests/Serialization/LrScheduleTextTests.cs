@@ -89,7 +89,7 @@ public sealed class LrScheduleTextTests
     [DataRow("sequence(schedules=[constant()], lengths=[], lengths=[])", 45, "Parameter 'lengths' of 'sequence' is given twice.")]
     [DataRow("sequence(schedules=[constant()], [])", 33, "A positional argument cannot follow keyword arguments")]
     [DataRow("sequence(schedules=[constant()])", 31, "'sequence' needs its parameter lengths.")]
-    [DataRow("sequence([constant()], [0])", 24, "Invalid value '0' for 'lengths' of 'sequence': Parameter 'steps' must be an integer >= 1; received 0.")]
+    [DataRow("sequence([constant()], [-1])", 24, "Invalid value '-1' for 'lengths' of 'sequence': Parameter 'steps' must be an integer >= 0; received -1.")]
     [DataRow("sequence([constant()], [150%])", 24, "A percentage of the run must be in (0%, 100%]")]
     [DataRow("sequence([constant()], [1.5])", 24, "Parameter 'fraction' must be in (0, 1]; received 1.5.")]
     [DataRow("sequence([constant()], [x])", 24, "Expected a duration (1000 steps, 5% or 0.05 of the run, or rest) for 'lengths' of 'sequence'; found 'x'.")]
@@ -140,5 +140,100 @@ public sealed class LrScheduleTextTests
     public void LrScheduleFormatException_IsAFormatException()
     {
         Assert.IsInstanceOfType<FormatException>(new LrScheduleFormatException("x"));
+    }
+}
+
+[TestClass]
+public sealed class TextLiteralTests
+{
+    private static object? Literal(string text, Type type) => TextParser.ParseLiteral(text, type);
+
+    [TestMethod]
+    [DataRow("1e-5", 1e-5)]
+    [DataRow("0.5", 0.5)]
+    [DataRow("-2", -2.0)]
+    [DataRow("3", 3.0)]
+    [DataRow(".25", 0.25)]
+    [DataRow("1E+3", 1000.0)]
+    [DataRow("inf", double.PositiveInfinity)]
+    [DataRow("-inf", double.NegativeInfinity)]
+    public void Doubles(string text, double expected) => Assert.AreEqual(expected, Literal(text, typeof(double)));
+
+    [TestMethod]
+    public void Integers()
+    {
+        Assert.AreEqual(42L, Literal("42", typeof(long)));
+        Assert.AreEqual(-7, Literal("-7", typeof(int)));
+        StringAssert.Contains(Assert.ThrowsExactly<LrScheduleFormatException>(() => Literal("2.5", typeof(int))).Message, "Expected a whole number; found '2.5'.");
+        Assert.ThrowsExactly<LrScheduleFormatException>(() => Literal("3000000000", typeof(int)));
+    }
+
+    [TestMethod]
+    public void Booleans_AreCaseInsensitive()
+    {
+        Assert.AreEqual(true, Literal("True", typeof(bool)));
+        Assert.AreEqual(false, Literal("false", typeof(bool)));
+        Assert.ThrowsExactly<LrScheduleFormatException>(() => Literal("1", typeof(bool)));
+    }
+
+    [TestMethod]
+    public void Strings_AreIdentifiersOrQuoted()
+    {
+        Assert.AreEqual("cos", Literal("cos", typeof(string)));
+        Assert.AreEqual("a b\"c", Literal("\"a b\\\"c\"", typeof(string)));
+        Assert.AreEqual("x", Literal("'x'", typeof(string)));
+    }
+
+    [TestMethod]
+    public void Enums_BySnakeCaseOrClrName()
+    {
+        Assert.AreEqual(ScheduleSignal.GradientDot, Literal("gradient_dot", typeof(ScheduleSignal)));
+        Assert.AreEqual(ScheduleSignal.GradientDot, Literal("GradientDot", typeof(ScheduleSignal)));
+        Assert.AreEqual(ScheduleSignal.Metric, Literal("\"metric\"", typeof(ScheduleSignal)));
+        StringAssert.Contains(Assert.ThrowsExactly<LrScheduleFormatException>(() => Literal("gradient", typeof(ScheduleSignal))).Message,
+            "Expected one of metric, loss, gradient_dot; found 'gradient'.");
+    }
+
+    [TestMethod]
+    [DataRow("1000", "1000")]
+    [DataRow("0", "0")]
+    [DataRow("5%", "5%")]
+    [DataRow("0.05", "5%")]
+    [DataRow("1.0", "100%")]
+    [DataRow("rest", "rest")]
+    [DataRow("REST", "rest")]
+    public void Durations(string text, string expected) => Assert.AreEqual(expected, Literal(text, typeof(Duration))!.ToString());
+
+    [TestMethod]
+    [DataRow("-1", "Parameter 'steps' must be an integer >= 0; received -1.")]
+    [DataRow("0%", "A percentage of the run must be in (0%, 100%]; received 0%.")]
+    [DataRow("2.5", "Parameter 'fraction' must be in (0, 1]; received 2.5.")]
+    [DataRow("forever", "Expected a duration")]
+    public void Durations_Invalid(string text, string message) =>
+        StringAssert.Contains(Assert.ThrowsExactly<LrScheduleFormatException>(() => Literal(text, typeof(Duration))).Message, message);
+
+    [TestMethod]
+    public void Format_Doubles_ParseBackExactly()
+    {
+        var random = new Random(7);
+        for (int i = 0; i < 1000; i++)
+        {
+            double value = BitConverter.Int64BitsToDouble(random.NextInt64());
+            if (!double.IsFinite(value)) continue;
+            Assert.AreEqual(value, Literal(LrScheduleText.FormatDouble(value), typeof(double)));
+        }
+    }
+
+    [TestMethod]
+    public void Format_Fractions_ParseBackExactly()
+    {
+        var random = new Random(8);
+        for (int i = 0; i < 2000; i++)
+        {
+            double fraction = i % 2 == 0 ? 1 - random.NextDouble() : random.Next(1, 100_001) / 100_000.0;
+            var duration = Duration.Fraction(fraction);
+            string text = DurationText.Format(duration);
+            Assert.AreEqual(duration, Literal(text, typeof(Duration)), text);
+        }
     }
 }

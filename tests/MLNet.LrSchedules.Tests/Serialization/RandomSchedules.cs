@@ -33,6 +33,7 @@ internal sealed partial class RandomSchedules(Random random)
     /// <summary>A random schedule nesting at most <paramref name="depth"/> levels of schedule-typed parameters.</summary>
     public LrSchedule Schedule(int depth)
     {
+        if (depth > 0 && random.Next(5) == 0 && Chain(depth) is { } chain) return chain;
         for (int attempt = 0; attempt < 20; attempt++)
         {
             var pool = depth <= 0 || Composites.Count == 0 || random.Next(3) == 0 ? Leaves : Composites;
@@ -40,6 +41,19 @@ internal sealed partial class RandomSchedules(Random random)
             if (TryCreate(entry, depth, out var instance)) return (LrSchedule)instance;
         }
         return new ConstantSchedule();
+    }
+
+    /// <summary>A sequence whose segments run for their schedules' own lengths, as the text form's <c>a &gt;&gt; b</c> builds.</summary>
+    private SequenceSchedule? Chain(int depth)
+    {
+        var schedules = new List<LrSchedule>();
+        int wanted = random.Next(1, 3);
+        for (int attempt = 0; attempt < 30 && schedules.Count < wanted; attempt++)
+            if (Schedule(depth - 1) is { Length: not null } withLength && withLength is not ReactiveLrSchedule) schedules.Add(withLength);
+        if (schedules.Count == 0) return null;
+        schedules.Add(Schedule(depth - 1));
+        try { return new SequenceSchedule(schedules, schedules.SkipLast(1).Select(s => s.Length!.Value).ToArray()); }
+        catch (ArgumentException) { return null; }
     }
 
     /// <summary>A random scheduler state, with a random reactive state when any is registered.</summary>
@@ -148,6 +162,7 @@ internal sealed partial class RandomSchedules(Random random)
 
     private Duration RandomDuration() => random.Next(10) switch
     {
+        0 => Duration.Steps(0),
         < 6 => Duration.Steps(random.Next(1, 120)),
         < 8 => Duration.Fraction(random.Next(2) == 0 ? random.Next(1, 101) / 100.0 : 1 - random.NextDouble()),
         _ => Duration.Rest,

@@ -93,6 +93,7 @@ public sealed class CosineAnnealingScheduleTests
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => LrSchedule.CosineAnnealing(10, -0.1));
         StringAssert.Contains(e.Message, "Parameter 'etaMin' must be a finite number >= 0; received -0.1.");
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => LrSchedule.CosineAnnealing(0));
-        StringAssert.Contains(e.Message, "Parameter 'steps' must be an integer >= 1; received 0.");
+        StringAssert.Contains(e.Message, "Parameter 'tMax' must be a duration of at least 1 step, a fraction of the run or 'rest'; received 0.");
     }
+
 }

@@ -149,4 +149,11 @@ public sealed class OneCycleScheduleTests
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => LrSchedule.OneCycle(0.1, 10).GetMomentum(-3));
         StringAssert.Contains(e.Message, "Parameter 'step' must be an integer >= 0; received -3.");
     }
+
+    [TestMethod]
+    public void Constructor_ZeroTotalSteps_Throws()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new OneCycleSchedule(0.1, Duration.Zero));
+        StringAssert.StartsWith(e.Message, "Parameter 'totalSteps' must be a duration of at least 1 step, a fraction of the run or 'rest'; received 0.");
+    }
 }

@@ -63,6 +63,17 @@ public sealed class TransformersScheduleTests
     }
 
     [TestMethod]
+    public void ZeroStepDurationsSwitchWarmupsOff()
+    {
+        Assert.AreEqual(Duration.Zero, (Duration)0);
+        Assert.AreEqual(Duration.Zero, Duration.Parse("0"));
+        Assert.AreEqual("0", Duration.Zero.ToString());
+        Assert.AreEqual(0, Duration.Zero.StepCount);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Duration.Steps(-1)).Message,
+            "Parameter 'steps' must be an integer >= 0; received -1.");
+    }
+
+    [TestMethod]
     public void CosineKeepsTheWavePastTheEnd()
     {
         var s = LrSchedule.HfCosine(0, 10);
