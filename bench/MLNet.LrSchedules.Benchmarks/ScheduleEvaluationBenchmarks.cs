@@ -7,6 +7,7 @@ namespace MLNet.LrSchedules.Benchmarks;
 /// at step 1 and at step 1,000,000: closed forms cost the same at any step and allocate nothing.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(BenchmarkConfig))]
 public class ScheduleEvaluationBenchmarks
 {
     public static IEnumerable<SampleSchedule> Schedules => SampleSchedules.All;

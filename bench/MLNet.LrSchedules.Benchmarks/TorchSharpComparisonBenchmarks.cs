@@ -11,12 +11,16 @@ namespace MLNet.LrSchedules.Benchmarks;
 /// <c>LrScheduler.Advance()</c> plus reading <c>LearningRate</c> and setting it on the same optimizer.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(BenchmarkConfig))]
 public class TorchSharpComparisonBenchmarks
 {
     // TorchSharp scheduler → the sample (SampleSchedules label) configured the same way.
     public static IEnumerable<string> Schedulers =>
         new[] { "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR", "LinearLR", "PolynomialLR" }
             .Where(name => SampleSchedules.Find(name) is not null);
+
+    // TorchSharp's OneCycleLR throws once stepped past total_steps, and a benchmark steps it many millions of times.
+    private const int OneCycleTotalSteps = int.MaxValue;
 
     [ParamsSource(nameof(Schedulers))]
     public string Scheduler { get; set; } = "";
@@ -40,12 +44,15 @@ public class TorchSharpComparisonBenchmarks
             "MultiStepLR" => lr_scheduler.MultiStepLR(_optimizer, [1000, 5000, 20_000, 300_000], 0.5),
             "ExponentialLR" => lr_scheduler.ExponentialLR(_optimizer, 0.99999),
             "CosineAnnealingLR" => lr_scheduler.CosineAnnealingLR(_optimizer, 10_000, 1e-5),
-            "OneCycleLR" => lr_scheduler.OneCycleLR(_optimizer, 0.1, total_steps: (int)SampleSchedules.TotalSteps),
+            "OneCycleLR" => lr_scheduler.OneCycleLR(_optimizer, 0.1, total_steps: OneCycleTotalSteps),
             "LinearLR" => lr_scheduler.LinearLR(_optimizer, 0.25, 1.0, 10_000),
             "PolynomialLR" => lr_scheduler.PolynomialLR(_optimizer, 10_000, 2.0),
             _ => throw new ArgumentException($"No TorchSharp scheduler mapped for '{Scheduler}'."),
         };
-        _ours = new LrScheduler(SampleSchedules.Find(Scheduler)!.Schedule, 0.1);
+        var ours = Scheduler == "OneCycleLR"
+            ? SampleSchedules.Create("OneCycleLR", ("max_lr", 0.1), ("total_steps", (long)OneCycleTotalSteps))
+            : SampleSchedules.Find(Scheduler)!.Schedule;
+        _ours = new LrScheduler(ours, 0.1);
     }
 
     [GlobalCleanup]

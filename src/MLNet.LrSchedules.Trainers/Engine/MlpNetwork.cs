@@ -110,20 +110,6 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
             target.copy_(from);
     }
 
-    /// <summary>Detached copies of the parameters (on their device).</summary>
-    public Tensor[] CloneParameters()
-    {
-        using var _ = no_grad();
-        return parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
-    }
-
-    public void RestoreParameters(Tensor[] copies)
-    {
-        using var _ = no_grad();
-        foreach (var (target, from) in parameters().Zip(copies))
-            target.copy_(from);
-    }
-
     protected override void Dispose(bool disposing)
     {
         if (disposing) DropoutGenerator?.Dispose();

@@ -91,7 +91,51 @@ internal static class Optimizers
         using var reader = new BinaryReader(new MemoryStream(state, writable: false));
         var helper = Helper(optimizer);
         helper.load_state_dict(reader);
-        if (device.type != TorchSharp.DeviceType.CPU) helper.to(device);
+        if (device.type != TorchSharp.DeviceType.CPU) MoveState(helper, device);
+    }
+
+    // TorchSharp 0.107 reads state tensors onto the CPU, and its own State.to(device) drops the moved tensor
+    // (SGD, Adam): reassign every state tensor here instead.
+    private static void MoveState(OptimizerHelper optimizer, Device device)
+    {
+        foreach (var state in optimizer.state_dict().State)
+        {
+            switch (state)
+            {
+                case SGD.State sgd:
+                    sgd.momentum_buffer = Move(sgd.momentum_buffer, device);
+                    break;
+                case Adam.State adam:
+                    adam.exp_avg = Move(adam.exp_avg, device);
+                    adam.exp_avg_sq = Move(adam.exp_avg_sq, device);
+                    adam.max_exp_avg_sq = Move(adam.max_exp_avg_sq, device);
+                    break;
+                case AdamW.State adamW:
+                    adamW.exp_avg = Move(adamW.exp_avg, device);
+                    adamW.exp_avg_sq = Move(adamW.exp_avg_sq, device);
+                    adamW.max_exp_avg_sq = Move(adamW.max_exp_avg_sq, device);
+                    break;
+                case RMSProp.State rms:
+                    rms.square_avg = Move(rms.square_avg, device);
+                    rms.momentum_buffer = Move(rms.momentum_buffer, device);
+                    rms.grad_avg = Move(rms.grad_avg, device);
+                    break;
+                case Adagrad.State adagrad:
+                    adagrad.sum = Move(adagrad.sum, device);
+                    break;
+                default:
+                    state.to(device);
+                    break;
+            }
+        }
+    }
+
+    private static Tensor Move(Tensor tensor, Device device)
+    {
+        if (tensor is null || tensor.device_type == device.type) return tensor!;
+        var moved = tensor.to(device).DetachFromDisposeScope();
+        tensor.Dispose();
+        return moved;
     }
 
     private static OptimizerHelper Helper(optim.Optimizer optimizer) =>

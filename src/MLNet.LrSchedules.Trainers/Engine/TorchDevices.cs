@@ -6,10 +6,7 @@ namespace MLNet.LrSchedules.Trainers;
 internal static class TorchDevices
 {
     /// <summary>Loads the native TorchSharp backend; call before the first torch use.</summary>
-    public static void EnsureRuntime()
-    {
-        // The Native/TorchSharpRuntime helper (branch native) hooks in here once merged.
-    }
+    public static void EnsureRuntime() => Native.TorchSharpRuntime.EnsureLoaded();
 
     public static Device Resolve(ComputeDevice device)
     {

@@ -22,6 +22,7 @@ public sealed class TrainingCheckpoint
     /// <param name="bestEpoch">The epoch of <paramref name="bestLoss"/>, or 0.</param>
     /// <param name="epochsWithoutImprovement">Epochs since <paramref name="bestLoss"/> last improved.</param>
     /// <param name="bestWeights">The weights at <paramref name="bestEpoch"/>, kept when the run restores its best weights; else null.</param>
+    /// <param name="previousUpdateDirection">The last step's update direction (θ_before − θ_after) / lr, flattened, kept for schedules that listen to <see cref="ScheduleSignal.GradientDot"/>; else null.</param>
     public TrainingCheckpoint(
         EngineSettings settings,
         byte[] weights,
@@ -35,7 +36,8 @@ public sealed class TrainingCheckpoint
         double? bestLoss = null,
         int bestEpoch = 0,
         int epochsWithoutImprovement = 0,
-        byte[]? bestWeights = null)
+        byte[]? bestWeights = null,
+        float[]? previousUpdateDirection = null)
     {
         Settings = Check.NotNull(settings, nameof(settings));
         Weights = Check.NotNull(weights, nameof(weights));
@@ -50,6 +52,7 @@ public sealed class TrainingCheckpoint
         BestEpoch = Check.NonNegative(bestEpoch, nameof(bestEpoch));
         EpochsWithoutImprovement = Check.NonNegative(epochsWithoutImprovement, nameof(epochsWithoutImprovement));
         BestWeights = bestWeights;
+        PreviousUpdateDirection = previousUpdateDirection;
     }
 
     /// <summary>The settings of the run.</summary>
@@ -93,6 +96,12 @@ public sealed class TrainingCheckpoint
 
     /// <summary>The weights at <see cref="BestEpoch"/> when the run restores its best weights; else null.</summary>
     public byte[]? BestWeights { get; }
+
+    /// <summary>
+    /// The last step's update direction (θ_before − θ_after) / lr over all parameters, flattened in parameter order, when the
+    /// schedule listens to <see cref="ScheduleSignal.GradientDot"/> (so a resumed hypergradient run is exact); else null.
+    /// </summary>
+    public float[]? PreviousUpdateDirection { get; }
 }
 
 /// <summary>Why training stopped.</summary>

@@ -21,7 +21,8 @@ namespace MLNet.LrSchedules.Trainers;
 /// With <see cref="EngineSettings.RestoreBestWeights"/> the result's weights are the best epoch's whether or not training stopped early.</para>
 /// <para>Determinism: initialization depends on the seed only, and the shuffle order and dropout masks of an epoch on
 /// (seed, epoch) only; a run resumed from an epoch's <see cref="TrainingCheckpoint"/> ends with the same weights, bit for bit on
-/// the CPU, as the uninterrupted run (the hypergradient's previous direction is not checkpointed and restarts empty).</para>
+/// the CPU, as the uninterrupted run. On CUDA, dropout masks come from the device's global generator reseeded each epoch
+/// (TorchSharp 0.107 has no CUDA generator objects), and CUDA kernels are not guaranteed bit-reproducible.</para>
 /// <para>Not thread-safe: one engine per run. Epoch numbers are 1-based; optimizer steps are 0-based as in the schedule.</para>
 /// </remarks>
 public sealed class TrainingEngine : IDisposable
@@ -86,6 +87,7 @@ public sealed class TrainingEngine : IDisposable
                 _epochsWithoutImprovement = resumeFrom.EpochsWithoutImprovement;
                 _bestWeights = resumeFrom.BestWeights;
                 _lastCheckpoint = resumeFrom;
+                _previousDirection = RestoreDirection(resumeFrom.PreviousUpdateDirection);
             }
         }
         catch
@@ -134,7 +136,7 @@ public sealed class TrainingEngine : IDisposable
     /// <param name="onEpochEnd">Called with a checkpoint after every epoch (to save it, or to stop by cancelling).</param>
     /// <returns>The model's weights and a checkpoint from which to continue.</returns>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the engine is rolled back to the last completed epoch.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the engine is rolled back to the last completed epoch (as for any other failure), so <see cref="Train"/> may be called again.</exception>
     public TrainingResult Train(
         IBatchSource train,
         IBatchSource? validation,
@@ -158,6 +160,8 @@ public sealed class TrainingEngine : IDisposable
             ? new LrScheduler(_resumeFrom.Schedule, _resumeFrom.SchedulerState, _totalSteps)
             : new LrScheduler(_settings.Schedule, _settings.LearningRate, _settings.StepUnit == ScheduleStepUnit.Step ? _totalSteps : _settings.Epochs);
         _lastCheckpoint ??= Capture();
+        if (_scheduler.Momentum is not null && !Optimizers.HasMomentum(_settings.Optimizer.Kind))
+            logger?.LogWarning("The schedule cycles momentum but {Optimizer} has no momentum; only the learning rate follows the schedule.", _settings.Optimizer.Kind);
 
         var stopReason = TrainingStopReason.Completed;
         var clock = Stopwatch.StartNew();
@@ -198,17 +202,29 @@ public sealed class TrainingEngine : IDisposable
                 _history = _history.Append(steps, [record]);
                 _epochsCompleted = epoch;
                 _lastCheckpoint = Capture();
-                logger?.LogInformation(
-                    "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
-                    epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                if (validationLoss is null)
+                    logger?.LogInformation("Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, _scheduler.LearningRate, record.WallTime.TotalSeconds);
+                else
+                    logger?.LogInformation(
+                        "Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, validation loss {ValidationLoss:G6}, validation {MetricName} {ValidationMetric:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
+                        epoch, _settings.Epochs, trainingLoss, validationLoss, MetricName(_settings.Task), validationMetric, _scheduler.LearningRate, record.WallTime.TotalSeconds);
                 onEpochEnd?.Invoke(_lastCheckpoint);
             }
             if (stopReason == TrainingStopReason.Completed && _settings.EarlyStoppingPatience is { } p && _epochsWithoutImprovement >= p && _epochsCompleted < _settings.Epochs)
                 stopReason = TrainingStopReason.EarlyStopped;
         }
-        catch (OperationCanceledException)
+        catch (Exception error) when (error is not TrainingDivergedException)
         {
-            RollBack();
+            // Cancellation, a bad batch, a failing callback: leave the engine at the last completed epoch, not mid-epoch.
+            try
+            {
+                RollBack();
+            }
+            catch (Exception rollBackError) when (rollBackError is not OutOfMemoryException)
+            {
+                throw new AggregateException(error, rollBackError);
+            }
             throw;
         }
 
@@ -234,9 +250,14 @@ public sealed class TrainingEngine : IDisposable
         var parameters = _network.parameters().ToArray();
         _network.train();
         _network.DropoutGenerator?.Dispose();
-        _network.DropoutGenerator = _settings.Network.Dropout > 0
-            ? new Generator(unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL), _device)
-            : null;
+        _network.DropoutGenerator = null;
+        if (_settings.Network.Dropout > 0)
+        {
+            ulong dropoutSeed = unchecked((ulong)InMemoryBatchSource.ShuffleSeed(_settings.Seed, epoch) ^ 0x9E3779B97F4A7C15UL);
+            // TorchSharp 0.107 creates CPU generators only: on CUDA the masks come from the device's global generator, reseeded per epoch.
+            if (_device.type == DeviceType.CPU) _network.DropoutGenerator = new Generator(dropoutSeed, _device);
+            else cuda.manual_seed(unchecked((long)dropoutSeed));
+        }
 
         double lossSum = 0;
         long lossRows = 0;
@@ -384,6 +405,12 @@ public sealed class TrainingEngine : IDisposable
                 if (!(label >= 0 && label < classes) || label != MathF.Floor(label))
                     throw new InvalidOperationException($"A multiclass label must be a class index in [0, {classes - 1}]; received {label}.");
         }
+        else if (_settings.Task == TrainingTask.BinaryClassification)
+        {
+            foreach (float label in batch.Labels)
+                if (!(label >= 0 && label <= 1))
+                    throw new InvalidOperationException($"A binary label must be in [0, 1] (0 = negative, 1 = positive); received {label}.");
+        }
     }
 
     private static Tensor Flatten(IReadOnlyList<Tensor> parameters, bool gradients)
@@ -412,7 +439,25 @@ public sealed class TrainingEngine : IDisposable
 
     private TrainingCheckpoint Capture() => new(
         _settings, _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!.Schedule, _scheduler.GetState(), _history,
-        _epochsCompleted, _stepsCompleted, _totalSteps, _bestLoss, _bestEpoch, _epochsWithoutImprovement, _bestWeights);
+        _epochsCompleted, _stepsCompleted, _totalSteps, _bestLoss, _bestEpoch, _epochsWithoutImprovement, _bestWeights,
+        SaveDirection());
+
+    private float[]? SaveDirection()
+    {
+        if (_previousDirection is null) return null;
+        using var cpu = _previousDirection.cpu();
+        return cpu.data<float>().ToArray();
+    }
+
+    private Tensor? RestoreDirection(float[]? direction)
+    {
+        if (direction is null) return null;
+        long parameterCount = _network.parameters().Sum(p => p.numel());
+        if (direction.Length != parameterCount)
+            throw new ArgumentException($"The checkpoint's PreviousUpdateDirection holds {direction.Length} values; the network has {parameterCount} parameters.", "resumeFrom");
+        var restored = tensor(direction);
+        return _device.type == DeviceType.CPU ? restored.DetachFromDisposeScope() : restored.to(_device).DetachFromDisposeScope();
+    }
 
     private TrainingDivergedException Diverged(long step, int epoch, double learningRate, double loss, ILogger? logger)
     {
@@ -438,7 +483,7 @@ public sealed class TrainingEngine : IDisposable
         _epochsWithoutImprovement = checkpoint.EpochsWithoutImprovement;
         _bestWeights = checkpoint.BestWeights;
         _previousDirection?.Dispose();
-        _previousDirection = null;
+        _previousDirection = RestoreDirection(checkpoint.PreviousUpdateDirection);
     }
 
     private static void Validate(EngineSettings settings)

@@ -4,9 +4,10 @@ using Microsoft.ML.Runtime;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>Writes checkpoints as ML.NET model files, atomically: a crash mid-write leaves the previous file intact.</summary>
+/// <remarks><c>beforeCommit</c> runs between writing the temporary file and moving it into place (tests simulate a crash there).</remarks>
 internal static class CheckpointFile
 {
-    public static void Write(IHostEnvironment env, TorchMlpModel model, DataViewSchema inputSchema, string path)
+    public static void Write(IHostEnvironment env, TorchMlpModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
@@ -20,6 +21,7 @@ internal static class CheckpointFile
             {
                 context.Model.Save(new TorchMlpTransformer(env, model), inputSchema, stream);
                 stream.Flush(flushToDisk: true);
+                beforeCommit?.Invoke(stream);
             }
             File.Move(temporary, full, overwrite: true);
         }

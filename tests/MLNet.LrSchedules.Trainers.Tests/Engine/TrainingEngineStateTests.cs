@@ -19,27 +19,42 @@ public sealed class TrainingEngineStateTests
             new OptimizerSettings(kind, Momentum: 0.9, Nesterov: kind == OptimizerKind.Sgd, WeightDecay: 1e-4, GradientClipNorm: 5),
             learningRate: kind == OptimizerKind.Sgd ? 0.05 : 1e-3, epochs: 6, batchSize: 128);
 
+        AssertResumeIsExact(settings, data, interruptAfter: 3);
+    }
+
+    [TestMethod]
+    public void HypergradientRun_ResumedFromItsCheckpoint_IsExact()
+    {
+        var data = EngineData.Load("digits");
+        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), new TestHypergradient(1e-4),
+            new OptimizerSettings(OptimizerKind.Sgd, Momentum: 0.5), learningRate: 0.02, epochs: 4, batchSize: 128);
+        var resumed = AssertResumeIsExact(settings, data, interruptAfter: 2);
+        Assert.AreEqual(resumed.StepsCompleted - 1, ((TestHypergradientState)resumed.SchedulerState.Reactive!).Reports);
+    }
+
+    private TrainingResult AssertResumeIsExact(EngineSettings settings, EngineData data, int interruptAfter)
+    {
         TrainingResult uninterrupted;
         using (var engine = new TrainingEngine(settings))
             uninterrupted = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
 
-        TrainingCheckpoint? atEpoch3 = null;
+        TrainingCheckpoint? interrupted = null;
         using (var cancel = new CancellationTokenSource())
         using (var engine = new TrainingEngine(settings))
         {
             Assert.ThrowsExactly<OperationCanceledException>(() => engine.Train(data.Train(), data.Test(), null, null, cancel.Token, checkpoint =>
             {
-                if (checkpoint.EpochsCompleted == 3)
+                if (checkpoint.EpochsCompleted == interruptAfter)
                 {
-                    atEpoch3 = checkpoint;
+                    interrupted = checkpoint;
                     cancel.Cancel();
                 }
             }));
         }
-        Assert.IsNotNull(atEpoch3);
+        Assert.IsNotNull(interrupted);
 
         TrainingResult resumed;
-        using (var engine = new TrainingEngine(settings, resumeFrom: atEpoch3))
+        using (var engine = new TrainingEngine(settings, resumeFrom: interrupted))
             resumed = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
 
         CollectionAssert.AreEqual(uninterrupted.Weights, resumed.Weights, "weights");
@@ -48,7 +63,9 @@ public sealed class TrainingEngineStateTests
         CollectionAssert.AreEqual(
             uninterrupted.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)).ToArray(),
             resumed.History.Epochs.Select(e => (e.TrainingLoss, e.ValidationLoss)).ToArray(), "epoch history");
-        Assert.AreEqual(uninterrupted.SchedulerState, resumed.SchedulerState);
+        Assert.AreEqual(uninterrupted.SchedulerState.Step, resumed.SchedulerState.Step);
+        Assert.AreEqual(uninterrupted.SchedulerState.Reactive?.LearningRate, resumed.SchedulerState.Reactive?.LearningRate);
+        return resumed;
     }
 
     [TestMethod]
@@ -125,7 +142,7 @@ public sealed class TrainingEngineStateTests
     public void Cancellation_ThrowsAtTheNextStep_AndRollsBackToTheLastEpoch()
     {
         var data = EngineData.Load("digits");
-        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), epochs: 3, batchSize: 64);
+        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), epochs: 2, batchSize: 128);
         using var cancel = new CancellationTokenSource();
         using var engine = new TrainingEngine(settings);
         long lastReported = 0;
@@ -140,6 +157,12 @@ public sealed class TrainingEngineStateTests
         Assert.AreEqual(5L, lastReported, "no step runs after the cancellation");
         Assert.AreEqual(0L, engine.StepsCompleted);
         Assert.AreEqual(0, engine.EpochsCompleted);
+
+        // The rolled-back engine trains on as if never interrupted.
+        var again = engine.Train(data.Train(), null, null, null, TestContext.CancellationToken);
+        using var fresh = new TrainingEngine(settings);
+        var uninterrupted = fresh.Train(data.Train(), null, null, null, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(uninterrupted.Weights, again.Weights);
     }
 
     [TestMethod]

@@ -39,6 +39,13 @@ internal static class TestData
     public static string TempPath(string name) =>
         Path.Combine(Path.GetTempPath(), "mlnet-lrschedules-tests", $"{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}{Path.GetExtension(name)}");
 
+    /// <summary>
+    /// <c>mlContext.CancelExecution()</c>: internal in ML.NET 5 (AutoML cancels its trials with it), so called through reflection.
+    /// </summary>
+    public static void CancelExecution(MLContext ml) =>
+        (typeof(MLContext).GetMethod("CancelExecution", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
+         ?? throw new AssertFailedException("MLContext.CancelExecution() no longer exists")).Invoke(ml, null);
+
     /// <summary>The exception, or the first inner one, of type <typeparamref name="T"/> (ML.NET may wrap what a loader throws).</summary>
     public static T Find<T>(Exception e) where T : Exception
     {

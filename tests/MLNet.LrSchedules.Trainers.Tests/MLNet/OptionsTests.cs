@@ -1,0 +1,97 @@
+using Microsoft.ML;
+
+namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
+
+[TestClass]
+public sealed class OptionsTests
+{
+    private static ArgumentException Rejects(Action<TorchMlpRegressionOptions> change)
+    {
+        var options = new TorchMlpRegressionOptions();
+        change(options);
+        return Assert.Throws<ArgumentException>(() => new MLContext().Regression.Trainers.TorchMlp(options));
+    }
+
+    [TestMethod]
+    public void Defaults_AreDocumentedValues()
+    {
+        var o = new TorchMlpMulticlassOptions();
+        Assert.AreEqual("Label", o.LabelColumnName);
+        Assert.AreEqual("Features", o.FeatureColumnName);
+        Assert.IsNull(o.ExampleWeightColumnName);
+        Assert.IsNull(o.Schedule);
+        Assert.AreEqual(1e-3, o.LearningRate);
+        Assert.AreEqual(20, o.Epochs);
+        Assert.AreEqual(32, o.BatchSize);
+        CollectionAssert.AreEqual(new[] { 64 }, o.HiddenLayers.ToArray());
+        Assert.AreEqual(Activation.Relu, o.Activation);
+        Assert.AreEqual(OptimizerKind.AdamW, o.Optimizer);
+        Assert.AreEqual((0.9, 0.999), o.Betas);
+        Assert.AreEqual(ScheduleStepUnit.Step, o.StepScheduleEvery);
+        Assert.AreEqual(ComputeDevice.Cpu, o.Device);
+        Assert.IsTrue(o.RestoreBestWeights);
+    }
+
+    [TestMethod]
+    [DataRow("BatchSize", "Option 'BatchSize' must be an integer >= 1; received 0.")]
+    [DataRow("Epochs", "Option 'Epochs' must be an integer >= 1; received 0.")]
+    [DataRow("LearningRate", "Option 'LearningRate' must be a finite number > 0; received NaN.")]
+    [DataRow("Dropout", "Option 'Dropout' must be in [0, 1); received 1.")]
+    [DataRow("HiddenLayers", "Option 'HiddenLayers[1]' must be an integer >= 1; received 0.")]
+    [DataRow("Momentum", "Option 'Momentum' must be in [0, 1); received -0.5.")]
+    [DataRow("WeightDecay", "Option 'WeightDecay' must be a finite number >= 0; received -1.")]
+    [DataRow("Betas", "Option 'Betas.Beta2' must be in [0, 1); received 1.")]
+    [DataRow("Epsilon", "Option 'Epsilon' must be a finite number > 0; received 0.")]
+    [DataRow("GradientClipNorm", "Option 'GradientClipNorm' must be null or a finite number > 0; received -1.")]
+    public void OutOfRange_NamesOptionValueAndRange(string option, string message)
+    {
+        var e = Rejects(o =>
+        {
+            switch (option)
+            {
+                case "BatchSize": o.BatchSize = 0; break;
+                case "Epochs": o.Epochs = 0; break;
+                case "LearningRate": o.LearningRate = double.NaN; break;
+                case "Dropout": o.Dropout = 1; break;
+                case "HiddenLayers": o.HiddenLayers = [8, 0]; break;
+                case "Momentum": o.Momentum = -0.5; break;
+                case "WeightDecay": o.WeightDecay = -1; break;
+                case "Betas": o.Betas = (0.9, 1); break;
+                case "Epsilon": o.Epsilon = 0; break;
+                case "GradientClipNorm": o.GradientClipNorm = -1; break;
+            }
+        });
+        Assert.IsInstanceOfType<ArgumentOutOfRangeException>(e);
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [TestMethod]
+    public void EarlyStopping_NeedsValidationSet()
+    {
+        var e = Rejects(o => o.EarlyStoppingPatience = 3);
+        Assert.StartsWith("Option 'EarlyStoppingPatience' (3) needs a ValidationSet", e.Message);
+    }
+
+    [TestMethod]
+    public void Checkpoints_NeedAPath()
+    {
+        var e = Rejects(o => o.CheckpointEveryEpochs = 2);
+        Assert.StartsWith("Option 'CheckpointEveryEpochs' (2) needs a CheckpointPath", e.Message);
+    }
+
+    [TestMethod]
+    public void BlankColumnName_IsRejected()
+    {
+        var e = Rejects(o => o.FeatureColumnName = " ");
+        Assert.StartsWith("Option 'FeatureColumnName' must name a column; received ' '.", e.Message);
+    }
+
+    [TestMethod]
+    public void SimpleOverload_FillsTheOptions()
+    {
+        var trainer = new MLContext().BinaryClassification.Trainers.TorchMlp(labelColumnName: "IsSpam", epochs: 3);
+        Assert.AreEqual(TrainingTask.BinaryClassification, trainer.Task);
+        var e = Assert.Throws<ArgumentException>(() => new MLContext().BinaryClassification.Trainers.TorchMlp(learningRate: -1));
+        Assert.StartsWith("Option 'LearningRate' must be a finite number > 0; received -1.", e.Message);
+    }
+}

@@ -1,0 +1,148 @@
+using Microsoft.ML;
+
+namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
+
+[TestClass]
+public sealed class RetrainingTests
+{
+    private static (IDataView Train, IDataView Test) NormalizedDigits(MLContext ml)
+    {
+        var (train, test) = TestData.Split(ml, TestData.Load(ml, "digits"));
+        var prep = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features")).Fit(train);
+        return (ml.Data.Cache(prep.Transform(train)), ml.Data.Cache(prep.Transform(test)));
+    }
+
+    private static TorchMlpMulticlassOptions Options() => new()
+    {
+        Epochs = 4,
+        BatchSize = 64,
+        LearningRate = 2e-3,
+        HiddenLayers = [32],
+        Optimizer = OptimizerKind.AdamW,
+        WeightDecay = 1e-4,
+        Seed = 11,
+    };
+
+    [TestMethod]
+    public void InterruptedRun_ResumedFromItsCheckpoint_EndsWithTheUninterruptedWeights()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = NormalizedDigits(ml);
+        var uninterrupted = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
+
+        // The same run, checkpointed every epoch and canceled (mlContext.CancelExecution) during epoch 3.
+        string checkpointPath = TestData.TempPath("checkpoint.zip");
+        var interruptedContext = new MLContext(1);
+        var interruptedOptions = Options();
+        interruptedOptions.CheckpointEveryEpochs = 1;
+        interruptedOptions.CheckpointPath = checkpointPath;
+        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+        var canceled = Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
+        Assert.Contains("CancelExecution", canceled.Message);
+
+        var checkpointInfo = TorchModelInfo.Read(checkpointPath);
+        Assert.AreEqual(2, checkpointInfo.EpochsCompleted);
+        Assert.AreEqual(checkpointInfo.StepsCompleted, checkpointInfo.SchedulerState.Step);
+
+        var resumeContext = new MLContext(1);
+        var checkpoint = (TorchMlpTransformer)resumeContext.Model.Load(checkpointPath, out _);
+        var resumed = resumeContext.MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, checkpoint);
+
+        Assert.AreEqual(4, resumed.Model.EpochsCompleted);
+        Assert.AreEqual(uninterrupted.Model.StepsCompleted, resumed.Model.StepsCompleted);
+        CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.LearningRate).ToArray(), resumed.Model.History.Steps.Select(s => s.LearningRate).ToArray());
+        CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.Loss).ToArray(), resumed.Model.History.Steps.Select(s => s.Loss).ToArray());
+        CollectionAssert.AreEqual(uninterrupted.Model.Result.Weights, resumed.Model.Result.Weights, "bit-identical weights");
+        CollectionAssert.AreEqual(
+            TestData.Scores(uninterrupted.Transform(test)).SelectMany(s => s).ToArray(),
+            TestData.Scores(resumed.Transform(test)).SelectMany(s => s).ToArray());
+
+        var finished = Assert.ThrowsExactly<InvalidOperationException>(() => resumeContext.MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, resumed));
+        Assert.Contains("already completed all its 4 epochs", finished.Message);
+        File.Delete(checkpointPath);
+    }
+
+    [TestMethod]
+    public void SavedModel_ContinuesWithItsOptimizerStateAndSchedulePosition()
+    {
+        // A model saved mid-run with Model.Save (not only checkpoints) resumes the same way.
+        var ml = new MLContext(1);
+        var (train, _) = NormalizedDigits(ml);
+        var full = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
+
+        var halfOptions = Options();
+        var partialContext = new MLContext(1);
+        halfOptions.Progress = new SyncProgress(p => { if (p.Epoch == 2) TestData.CancelExecution(partialContext); });
+        halfOptions.CheckpointEveryEpochs = 1;
+        halfOptions.CheckpointPath = TestData.TempPath("half.zip");
+        Assert.Throws<OperationCanceledException>(() => partialContext.MulticlassClassification.Trainers.TorchMlp(halfOptions).Fit(train));
+
+        var checkpoint = (TorchMlpTransformer)new MLContext().Model.Load(halfOptions.CheckpointPath, out var schema);
+        string resaved = TestData.TempPath("resaved.zip");
+        new MLContext().Model.Save(checkpoint, schema, resaved);
+        var reloaded = (TorchMlpTransformer)new MLContext().Model.Load(resaved, out _);
+        var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, reloaded);
+        CollectionAssert.AreEqual(full.Model.Result.Weights, resumed.Model.Result.Weights);
+        File.Delete(halfOptions.CheckpointPath);
+        File.Delete(resaved);
+    }
+
+    [TestMethod]
+    public void FineTune_StartsFromTheModelWeights_WithANewScheduleAndFreshOptimizer()
+    {
+        var ml = new MLContext(1);
+        var (train, test) = NormalizedDigits(ml);
+        var model = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
+        var before = TestData.Scores(model.Transform(test)).SelectMany(s => s).ToArray();
+
+        // A rate too small to move the weights measurably: the fine-tuned model scores like the one it started from.
+        var tiny = Options();
+        tiny.Epochs = 1;
+        tiny.LearningRate = 1e-12;
+        tiny.Optimizer = OptimizerKind.Sgd;
+        tiny.Momentum = 0;
+        tiny.WeightDecay = 0;
+        var still = ml.MulticlassClassification.Trainers.TorchMlp(tiny).Fit(train, model);
+        var stillScores = TestData.Scores(still.Transform(test)).SelectMany(s => s).ToArray();
+        for (int i = 0; i < before.Length; i++) Assert.AreEqual(before[i], stillScores[i], 1e-5);
+        Assert.AreEqual(1, still.Model.EpochsCompleted, "a fresh run: its own history");
+        Assert.AreEqual(OptimizerKind.Sgd, still.Model.Optimizer.Kind);
+
+        // A real fine-tune on half the data moves the weights and keeps the accuracy.
+        var half = ml.Data.TakeRows(train, 700);
+        var tuneOptions = Options();
+        tuneOptions.Epochs = 2;
+        tuneOptions.LearningRate = 5e-4;
+        var tuned = ml.MulticlassClassification.Trainers.TorchMlp(tuneOptions).Fit(half, model);
+        CollectionAssert.AreNotEqual(model.Model.Result.Weights, tuned.Model.Result.Weights);
+        double baseAccuracy = ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy;
+        double tunedAccuracy = ml.MulticlassClassification.Evaluate(tuned.Transform(test)).MicroAccuracy;
+        Assert.IsGreaterThan(baseAccuracy - 0.03, tunedAccuracy, $"fine-tuned {tunedAccuracy}, base {baseAccuracy}");
+    }
+
+    [TestMethod]
+    public void CheckpointWrite_CrashingBeforeTheRename_LeavesThePreviousFileIntact()
+    {
+        var ml = new MLContext(1);
+        var (train, _) = NormalizedDigits(ml);
+        var options = Options();
+        options.Epochs = 1;
+        var model = ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(train);
+        string path = TestData.TempPath("atomic.zip");
+        CheckpointFile.Write(ml, model.Model, train.Schema, path);
+        byte[] good = File.ReadAllBytes(path);
+
+        Assert.ThrowsExactly<IOException>(() => CheckpointFile.Write(ml, model.Model, train.Schema, path,
+            beforeCommit: stream => { stream.SetLength(stream.Length / 2); throw new IOException("simulated crash"); }));
+        CollectionAssert.AreEqual(good, File.ReadAllBytes(path));
+        Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.*.tmp"));
+        Assert.AreEqual(1, TorchModelInfo.Read(path).EpochsCompleted);
+        File.Delete(path);
+    }
+
+    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
