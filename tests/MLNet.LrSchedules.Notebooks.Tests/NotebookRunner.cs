@@ -99,7 +99,7 @@ public sealed partial class NotebookRunner
         _packages = PackageGraph.Load(Path.Combine(_assemblyDirectory, typeof(NotebookRunner).Assembly.GetName().Name + ".deps.json"));
     }
 
-    /// <summary>Steps over time for a cell; a cell that runs longer fails.</summary>
+    /// <summary>The longest a cell may run; a cell that runs longer fails.</summary>
     public TimeSpan CellTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Runs every C# cell of the notebook at <paramref name="path"/>.</summary>
@@ -108,7 +108,11 @@ public sealed partial class NotebookRunner
 
     /// <summary>Runs every C# cell of <paramref name="notebook"/>, with <paramref name="workingDirectory"/> as the current directory.</summary>
     /// <exception cref="NotebookCellException">A cell failed to compile or threw; names the cell and line.</exception>
-    public async Task<NotebookRun> RunAsync(Notebook notebook, string workingDirectory, CancellationToken cancellation = default)
+    public Task<NotebookRun> RunAsync(Notebook notebook, string workingDirectory, CancellationToken cancellation = default) =>
+        // Off the caller's thread: cells run synchronously, one after another, under the process-wide console lock.
+        Task.Run(() => Run(notebook, workingDirectory, cancellation), cancellation);
+
+    private NotebookRun Run(Notebook notebook, string workingDirectory, CancellationToken cancellation)
     {
         var stopwatch = Stopwatch.StartNew();
         var outputs = new List<NotebookOutput>();
