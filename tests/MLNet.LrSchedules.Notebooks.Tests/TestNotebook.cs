@@ -44,7 +44,7 @@ internal static class TestNotebook
                 ["polyglot_notebook"] = new JsonObject { ["kernelInfo"] = new JsonObject { ["defaultKernelName"] = "csharp" } },
             },
             ["nbformat"] = 4,
-            ["nbformat_minor"] = 5,
+            ["nbformat_minor"] = 2,
         };
         return notebook.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
