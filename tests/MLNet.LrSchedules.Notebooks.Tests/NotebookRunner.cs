@@ -278,6 +278,11 @@ public sealed partial class NotebookRunner
             throw new NotebookCellException(notebook.Name, cell.Index, package.Line, $"#r \"nuget: {package.Id}\"",
                 $"package '{package.Id}' is not available to the notebook runner: the notebooks test project does not reference it. " +
                 "Reference the project or package that provides it from tests/MLNet.LrSchedules.Notebooks.Tests.", null);
+        // A notebook pinned to another version than the one built here would fail in the kernel, which restores exactly it.
+        string built = _packages.VersionOf(package.Id)!;
+        if (package.Version is { } wanted && IsExactVersion(wanted) && !string.Equals(wanted, built, StringComparison.OrdinalIgnoreCase))
+            throw new NotebookCellException(notebook.Name, cell.Index, package.Line, $"#r \"nuget: {package.Id}, {wanted}\"",
+                $"package '{package.Id}' is referenced at version {wanted}, but the repository builds {built}: update the notebook's #r line.", null);
         // The package and its dependencies, as NuGet restores them; framework assemblies are referenced already.
         return _packages.AssembliesOf(package.Id)
             .Select(name => Path.Combine(_assemblyDirectory, name + ".dll"))
@@ -286,6 +291,9 @@ public sealed partial class NotebookRunner
             .Select(path => AssemblyLoadContext.Default.LoadFromAssemblyName(AssemblyName.GetAssemblyName(path)))
             .ToArray();
     }
+
+    // Floating versions and ranges ("*", "1.*", "[1.0, 2.0)") accept whatever is built.
+    private static bool IsExactVersion(string version) => version.IndexOfAny(['*', '[', '(', ',']) < 0;
 
     private static string ExtensionCode(string path)
     {

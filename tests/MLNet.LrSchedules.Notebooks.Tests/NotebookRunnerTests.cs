@@ -94,6 +94,24 @@ public sealed class NotebookRunnerTests
     }
 
     [TestMethod]
+    public async Task A_reference_to_another_version_than_the_one_built_fails()
+    {
+        var error = await Assert.ThrowsExactlyAsync<NotebookCellException>(() => RunAsync(
+            CSharp("#r \"nuget: MLNet.LrSchedules, 9.9.9\"")));
+
+        Assert.AreEqual(1, error.Line);
+        StringAssert.Contains(error.Message, "package 'MLNet.LrSchedules' is referenced at version 9.9.9, but the repository builds 0.1.0");
+    }
+
+    [TestMethod]
+    public async Task A_floating_version_accepts_the_one_built()
+    {
+        var run = await RunAsync(CSharp("#r \"nuget: MLNet.LrSchedules, *-*\"\n1"));
+
+        Assert.AreEqual("1", run.Outputs.Single().PlainText);
+    }
+
+    [TestMethod]
     public async Task A_package_brings_its_dependencies()
     {
         // Microsoft.ML.Data comes with the trainers' package through its Microsoft.ML dependency, as NuGet restores it.
