@@ -15,6 +15,10 @@ internal static partial class Html
         html.Append(Chart(Charts.ScheduleChart(view)));
         foreach (var (label, schedule) in view.Series)
         {
+            if (new LrScheduler(schedule, view.BaseLearningRate, view.Steps).Listens is { } signal)
+                html.Append("<p class=\"lrschedules-note\"><i>")
+                    .Append(WebUtility.HtmlEncode($"{label} reacts to the {signal.ToString().ToLowerInvariant()} signal: the plot shows its rate before any signal. Drive it with an LrScheduler to see it react."))
+                    .Append("</i></p>");
             html.Append("<pre class=\"lrschedules-text\">");
             if (view.Series.Count > 1) html.Append(WebUtility.HtmlEncode(label)).Append(": ");
             html.Append(WebUtility.HtmlEncode(schedule.ToString()));

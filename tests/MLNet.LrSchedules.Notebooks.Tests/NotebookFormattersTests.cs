@@ -33,6 +33,15 @@ public sealed class NotebookFormattersTests
     }
 
     [TestMethod]
+    public void A_reactive_schedule_says_its_plot_is_the_rate_before_any_signal()
+    {
+        string html = LrSchedule.Parse("warmup(100) >> plateau(factor=0.5)").Plot(steps: 500).ToHtml();
+
+        StringAssert.Contains(html, "reacts to the metric signal: the plot shows its rate before any signal.");
+        Assert.DoesNotContain("reacts to", LrSchedule.Step(10).Plot().ToHtml());
+    }
+
+    [TestMethod]
     public void A_schedule_shows_as_its_text_form_in_plain_text()
     {
         NotebookFormatters.Register();
