@@ -34,12 +34,13 @@ internal static class ScheduleCommands
         var steps = StepsOption(1000);
         var output = new Option<string>("--output", "-o") { Description = "Output file: .png or .svg.", DefaultValueFactory = _ => "schedule.png" };
         var logScale = new Option<bool>("--log") { Description = "Logarithmic learning-rate axis." };
-        var command = new Command("plot", "Plot a schedule's learning rate against step to a PNG or SVG file.") { schedule, baseLr, steps, output, logScale };
+        var momentum = new Option<bool>("--momentum") { Description = "Also plot the momentum (or Adam beta1) of schedules that cycle it, on a second axis." };
+        var command = new Command("plot", "Plot a schedule's learning rate against step to a PNG or SVG file.") { schedule, baseLr, steps, output, logScale, momentum };
         command.SetAction(result => Run(() =>
         {
             var s = Prepare(result.GetValue(schedule)!, result.GetValue(steps), result.GetValue(baseLr));
             string path = result.GetValue(output)!;
-            SchedulePlot.Save(s, result.GetValue(baseLr), result.GetValue(steps), path, new SchedulePlotOptions { LogScale = result.GetValue(logScale) });
+            SchedulePlot.Save(s, result.GetValue(baseLr), result.GetValue(steps), path, new SchedulePlotOptions { LogY = result.GetValue(logScale), ShowMomentum = result.GetValue(momentum) });
             Console.WriteLine($"Wrote {Path.GetFullPath(path)}");
         }));
         return command;

@@ -177,7 +177,7 @@ public sealed class TrainingEngine : IDisposable
                 }
                 var epochClock = Stopwatch.StartNew();
                 var steps = new List<StepRecord>((int)Math.Min(batchesPerEpoch, 1 << 20));
-                double trainingLoss = RunEpoch(train, epoch, steps, progress, clock, stepsAtStart, cancellationToken);
+                double trainingLoss = RunEpoch(train, epoch, steps, progress, logger, clock, stepsAtStart, cancellationToken);
                 var (validationLoss, validationMetric) = validation is null ? (null, null) : Validate(validation, epoch);
 
                 double monitored = validationLoss ?? trainingLoss;
@@ -242,7 +242,7 @@ public sealed class TrainingEngine : IDisposable
         return new TrainingResult(checkpoint, weights, stopReason);
     }
 
-    private double RunEpoch(IBatchSource train, int epoch, List<StepRecord> steps, IProgress<TrainingProgress>? progress,
+    private double RunEpoch(IBatchSource train, int epoch, List<StepRecord> steps, IProgress<TrainingProgress>? progress, ILogger? logger,
         Stopwatch clock, long stepsAtStart, CancellationToken cancellationToken)
     {
         var scheduler = _scheduler!;
@@ -274,7 +274,7 @@ public sealed class TrainingEngine : IDisposable
             loss.backward();
             double lossValue = loss.item<float>();
             if (!double.IsFinite(lossValue))
-                throw Diverged(_stepsCompleted, epoch, scheduler.LearningRate, lossValue, null);
+                throw Diverged(_stepsCompleted, epoch, scheduler.LearningRate, lossValue, logger);
 
             if (_settings.Optimizer.GradientClipNorm is { } maxNorm)
                 nn.utils.clip_grad_norm_(parameters, maxNorm);
@@ -287,7 +287,7 @@ public sealed class TrainingEngine : IDisposable
                     double dot = Flatten(parameters, gradients: true).dot(_previousDirection).item<float>();
                     if (double.IsFinite(dot)) scheduler.Report(ScheduleSignal.GradientDot, dot);
                 }
-                before = Flatten(parameters, gradients: false).clone();
+                before = Flatten(parameters, gradients: false); // cat copies: unaffected by the step
             }
 
             double learningRate = scheduler.LearningRate;

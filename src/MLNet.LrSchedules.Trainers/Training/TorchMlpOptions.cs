@@ -117,7 +117,7 @@ public abstract class TorchMlpOptions
     /// <value>Default null: no checkpoints. When set, must be &gt;= 1 and needs <see cref="CheckpointPath"/>.</value>
     public int? CheckpointEveryEpochs { get; set; }
 
-    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer, written atomically (a crash mid-write leaves the previous checkpoint intact). Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>.</summary>
+    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer, written atomically (a crash mid-write leaves the previous checkpoint intact). Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchMlpModel.EpochsCompleted"/> tells how far the run got.</summary>
     /// <value>Default null.</value>
     public string? CheckpointPath { get; set; }
 

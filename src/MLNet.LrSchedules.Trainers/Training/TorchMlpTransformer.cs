@@ -77,7 +77,9 @@ public sealed class TorchMlpTransformer : ITransformer, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             // Built on first use: reading a model's metadata or saving it never needs the native TorchSharp runtime.
-            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, Model.Settings.Device);
+            // A model trained on a GPU still scores where there is none: Auto falls back to the CPU.
+            var device = Model.Settings.Device == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto;
+            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, device);
         }
     }
 

@@ -5,7 +5,7 @@ namespace MLNet.LrSchedules;
 /// (<c>SchedulerType.CONSTANT</c>, "constant").
 /// </summary>
 /// <remarks>Runs forever (no <see cref="LrSchedule.Length"/>); use it as the last segment of a sequence or on its own.</remarks>
-[ScheduleType("constant")]
+[ScheduleType("constant", "hf_constant", "get_constant_schedule")]
 public sealed class ConstantSchedule : LrSchedule
 {
     /// <summary>Creates the constant schedule.</summary>

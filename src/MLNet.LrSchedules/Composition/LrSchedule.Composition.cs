@@ -2,6 +2,9 @@ namespace MLNet.LrSchedules;
 
 public abstract partial class LrSchedule
 {
+    /// <summary>The base rate at every step: <c>lr(t) = base</c>. transformers <c>get_constant_schedule</c>.</summary>
+    public static ConstantSchedule Constant() => new();
+
     /// <summary>
     /// A warmup of <paramref name="length"/> steps from <c>startFactor · base</c> to the base rate (see <see cref="WarmupSchedule"/>).
     /// PyTorch <c>LinearLR(start_factor, 1.0, total_iters)</c> / <c>ConstantLR(factor, total_iters)</c>.

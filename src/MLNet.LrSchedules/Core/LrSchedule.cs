@@ -66,5 +66,7 @@ public abstract partial class LrSchedule
     }
 
     /// <summary>The schedule's text form, for example <c>warmup(steps=500) &gt;&gt; cosine_annealing(t_max=rest, eta_min=1e-05)</c>.</summary>
-    public override string ToString() => Serialization.LrScheduleText.Format(this);
+    /// <remarks>A schedule type without a registered name (only test assemblies can define one) shows its type name: ToString never throws.</remarks>
+    public override string ToString() =>
+        Serialization.ScheduleRegistry.Default.Find(GetType()) is null ? GetType().Name : Serialization.LrScheduleText.Format(this);
 }

@@ -22,7 +22,7 @@ public sealed class LrScheduleFormatException : FormatException
     /// <param name="line">1-based line, when known.</param>
     /// <param name="column">1-based column (characters), when known.</param>
     /// <param name="innerException">The underlying error, if any.</param>
-    public LrScheduleFormatException(string message, int? position, int? line, int? column, Exception? innerException = null)
+    public LrScheduleFormatException(string message, int? position, long? line, long? column, Exception? innerException = null)
         : base(message, innerException)
     {
         Position = position;
@@ -34,8 +34,8 @@ public sealed class LrScheduleFormatException : FormatException
     public int? Position { get; }
 
     /// <summary>1-based line of the problem, when known.</summary>
-    public int? Line { get; }
+    public long? Line { get; }
 
     /// <summary>1-based column (in characters) of the problem, when known.</summary>
-    public int? Column { get; }
+    public long? Column { get; }
 }

@@ -80,6 +80,8 @@ public static partial class LrScheduleJson
         if (json is null) throw new LrScheduleFormatException($"The {what} JSON must not be null.", 0, 1, 1);
         if (json.Length > MaxLength)
             throw new LrScheduleFormatException($"The {what} JSON is {json.Length} characters long; at most {MaxLength} are accepted.", MaxLength, null, null);
+        // A byte order mark that survived decoding: a space keeps every character position where it was.
+        if (json.StartsWith('\uFEFF')) json = " " + json[1..];
         byte[] utf8 = Encoding.UTF8.GetBytes(json);
         try
         {
@@ -174,10 +176,24 @@ public static partial class LrScheduleJson
     internal static string Describe(JsonException exception)
     {
         string problem = StripLocation(exception.Message);
-        return problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal)
-            ? DescribeConversionFailure(problem, exception.Path)
-            : problem;
+        if (problem.StartsWith("The JSON value could not be converted to ", StringComparison.Ordinal))
+            return DescribeConversionFailure(problem, exception.Path);
+        if (UnmappedProperty().Match(problem) is { Success: true } unmapped && EntryOf(unmapped.Groups[2].Value) is { } owner)
+            return $"'{owner.Name}' has no property \"{unmapped.Groups[1].Value}\"; " +
+                (owner.Parameters.Length == 0 ? "it takes none." : $"its properties are {string.Join(", ", owner.Parameters.Select(p => $"\"{p.Name}\""))}.");
+        if (MissingProperties().Match(problem) is { Success: true } missing && EntryOf(missing.Groups[1].Value) is { } incomplete)
+            return $"'{incomplete.Name}' needs {missing.Groups[2].Value.Replace('\'', '"')}, which has no default.";
+        return problem;
     }
+
+    private static ScheduleTypeEntry? EntryOf(string clrFullName) =>
+        ScheduleRegistry.Default.Entries.FirstOrDefault(e => e.Type.FullName == clrFullName);
+
+    [GeneratedRegex(@"^The JSON property '([^']*)' could not be mapped to any \.NET member contained in type '([^']*)'")]
+    private static partial Regex UnmappedProperty();
+
+    [GeneratedRegex(@"^JSON deserialization for type '([^']*)' was missing required properties including: (.*)\.$")]
+    private static partial Regex MissingProperties();
 
     /// <summary>
     /// The serializer's "could not be converted to T" in the reader's terms: which property, and what it takes.

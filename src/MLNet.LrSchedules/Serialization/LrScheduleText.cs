@@ -39,8 +39,8 @@ public static class LrScheduleText
 
     /// <summary>
     /// The canonical text form of <paramref name="schedule"/>, which <see cref="Parse"/> reads back to an equal schedule:
-    /// keyword arguments, arguments equal to their default omitted, and <c>a &gt;&gt; b</c> for sequences whose segment
-    /// lengths are their children's own lengths.
+    /// keyword arguments (but a leading schedule or list of schedules, written unnamed), arguments equal to their default
+    /// omitted, <c>a &gt;&gt; b</c> for sequences whose segment lengths are their children's own lengths and <c>a * b</c> for products.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
     public static string Format(LrSchedule schedule)
@@ -70,9 +70,23 @@ public static class LrScheduleText
         }
         builder.Append(entry.Name).Append('(');
         bool first = true;
-        foreach (var parameter in entry.Parameters)
+        for (int i = 0; i < entry.Parameters.Length; i++)
         {
+            var parameter = entry.Parameters[i];
             object? value = parameter.Property.GetValue(schedule);
+            // The schedules a combinator wraps read best first and unnamed: min(a, b), clamp(a, max_lr=0.1).
+            if (i == 0 && value is LrSchedule single)
+            {
+                WriteSchedule(builder, single, Context.Argument);
+                first = false;
+                continue;
+            }
+            if (i == 0 && value is IReadOnlyList<LrSchedule> { Count: > 0 } several)
+            {
+                WriteOperands(builder, several, ", ", Context.Argument, parenthesize: false);
+                first = false;
+                continue;
+            }
             if (parameter.HasDefaultValue && SameValue(value, parameter.DefaultValue)) continue;
             if (!first) builder.Append(", ");
             first = false;
@@ -156,7 +170,8 @@ public static class LrScheduleText
         double.PositiveInfinity => "inf",
         double.NegativeInfinity => "-inf",
         _ when double.IsNaN(value) => "nan",
-        _ => value.ToString("R", CultureInfo.InvariantCulture),
+        // 1e-05 rather than 1E-05: the spelling of the Python references.
+        _ => value.ToString("R", CultureInfo.InvariantCulture).Replace('E', 'e'),
     };
 
     internal static bool IsIdentifier(string s)

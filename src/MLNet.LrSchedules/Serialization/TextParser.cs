@@ -477,7 +477,7 @@ internal sealed class TextParser
         int i = 0;
         while (true)
         {
-            while (i < text.Length && char.IsWhiteSpace(text[i])) i++;
+            while (i < text.Length && (char.IsWhiteSpace(text[i]) || text[i] == '\uFEFF')) i++;
             if (i >= text.Length) { tokens.Add(new Token(TokenKind.End, text.Length, "")); return tokens; }
             char c = text[i];
             int start = i;

@@ -4,7 +4,7 @@ namespace MLNet.LrSchedules;
 public abstract partial class LrSchedule
 {
     /// <summary>The base rate unchanged. transformers <c>get_constant_schedule</c> (<c>"constant"</c>).</summary>
-    public static HfConstantSchedule HfConstant() => new();
+    public static ConstantSchedule HfConstant() => new();
 
     /// <summary>Linear warmup from 0, then the base rate. transformers <c>get_constant_schedule_with_warmup</c> (<c>"constant_with_warmup"</c>).</summary>
     /// <param name="numWarmupSteps">Warmup length (0 for none).</param>

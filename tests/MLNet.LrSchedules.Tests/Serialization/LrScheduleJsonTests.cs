@@ -177,7 +177,9 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_UnknownProperty_IsRejected()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"constant","eta_min":0}"""));
-        StringAssert.Contains(ex.Message, "eta_min");
+        StringAssert.Contains(ex.Message, "'constant' has no property \"eta_min\"; it takes none.");
+        ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"sequence","schedules":[],"lengths":[],"length":[]}"""));
+        StringAssert.Contains(ex.Message, "'sequence' has no property \"length\"; its properties are \"schedules\", \"lengths\".");
         Assert.AreEqual(1, ex.Line);
     }
 
@@ -185,7 +187,7 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_MissingRequiredProperty_IsRejected()
     {
         var ex = Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize("""{"type":"sequence","schedules":[{"type":"constant"}]}"""));
-        StringAssert.Contains(ex.Message, "lengths");
+        StringAssert.Contains(ex.Message, "'sequence' needs \"lengths\", which has no default.");
     }
 
     [TestMethod]
@@ -224,6 +226,12 @@ public sealed class LrScheduleJsonTests
     public void Deserialize_Malformed_ThrowsFormatException(string json)
     {
         Assert.ThrowsExactly<LrScheduleFormatException>(() => LrScheduleJson.Deserialize(json));
+    }
+
+    [TestMethod]
+    public void Deserialize_AcceptsByteOrderMarkAndWhitespace()
+    {
+        Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleJson.Deserialize("\uFEFF \n {\"type\" : \"constant\"}\n"));
     }
 
     [TestMethod]

@@ -12,6 +12,7 @@ public sealed class LrScheduleTextTests
     [DataRow("  CONSTANT ( )  ")]
     [DataRow("(constant())")]
     [DataRow("((constant()))")]
+    [DataRow("\uFEFFconstant()\n")]
     public void Parse_Constant(string text)
     {
         Assert.IsInstanceOfType<ConstantSchedule>(LrScheduleText.Parse(text));
@@ -48,7 +49,7 @@ public sealed class LrScheduleTextTests
     {
         var schedule = new SequenceSchedule([new ConstantSchedule(), new SequenceSchedule([new ConstantSchedule()], [])], [Duration.Fraction(0.07)]);
         string text = LrScheduleText.Format(schedule);
-        Assert.AreEqual("sequence(schedules=[constant(), sequence(schedules=[constant()], lengths=[])], lengths=[7%])", text);
+        Assert.AreEqual("sequence(constant(), sequence(constant(), lengths=[]), lengths=[7%])", text);
         Assert.AreEqual(Json(schedule), Json(LrSchedule.Parse(text)));
     }
 

@@ -105,6 +105,19 @@ public sealed class SerializationPropertyTests
         }));
     }
 
+    [TestMethod]
+    public void ConcurrentUse_GivesTheSameText()
+    {
+        var schedules = Enumerable.Range(0, 64).Select(i => new RandomSchedules(new Random(i)).Schedule(Depth)).ToArray();
+        var expected = schedules.Select(s => (Json: s.ToJson(), Text: s.ToString())).ToArray();
+        Parallel.For(0, 512, i =>
+        {
+            var (json, text) = expected[i % expected.Length];
+            Assert.AreEqual(json, LrSchedule.FromJson(json).ToJson());
+            Assert.AreEqual(json, LrSchedule.Parse(text).ToJson());
+        });
+    }
+
     private static string Outcome(Func<double?> value)
     {
         try { return value()?.ToString("R", System.Globalization.CultureInfo.InvariantCulture) ?? "null"; }

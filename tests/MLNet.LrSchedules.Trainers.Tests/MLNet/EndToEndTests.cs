@@ -12,6 +12,7 @@ public sealed class EndToEndTests
         BatchSize = 32,
         LearningRate = 3e-3,
         HiddenLayers = [64],
+        Schedule = LrSchedule.OneCycle(maxLr: 1e-2),
         Seed = 1,
     };
 
@@ -69,7 +70,20 @@ public sealed class EndToEndTests
         Assert.AreEqual(mlp.Model.History.Steps.Count, info.History.Steps.Count);
         Assert.AreEqual(OptimizerKind.AdamW, info.Optimizer.Kind);
         Assert.IsGreaterThan(0L, info.OptimizerStateBytes);
+        // The saved schedule is the one the run used, resolved to its step count, and the history follows it step by step.
+        Assert.IsInstanceOfType<OneCycleSchedule>(info.Schedule);
+        Assert.IsTrue(info.Schedule.IsResolved);
+        Assert.AreEqual(((OneCycleSchedule)mlp.Model.Schedule).TotalSteps, ((OneCycleSchedule)info.Schedule).TotalSteps);
+        Assert.AreEqual(Duration.Steps(mlp.Model.StepsCompleted), ((OneCycleSchedule)info.Schedule).TotalSteps);
+        foreach (var step in info.History.Steps)
+            Assert.AreEqual(info.Schedule.GetLearningRate(step.Step, info.Settings.LearningRate), step.LearningRate, 1e-15);
+        Assert.IsNotNull(info.History.Steps[0].Momentum, "OneCycle cycles AdamW's beta1");
         Assert.IsFalse(string.IsNullOrEmpty(info.LibraryVersion));
+        CollectionAssert.IsSubsetOf(
+            new[] { "TorchMlp.manifest.json", "TorchMlp.network.json", "TorchMlp.weights.bin", "TorchMlp.schedule.json", "TorchMlp.scheduler_state.json",
+                    "TorchMlp.optimizer.json", "TorchMlp.optimizer_state.bin", "TorchMlp.history.json", "TorchMlp.training.json" },
+            info.EntryNames.ToArray());
+        StringAssert.StartsWith(info.Directory, "TransformerChain/");
         File.Delete(path);
     }
 
@@ -132,6 +146,29 @@ public sealed class EndToEndTests
         var freshEngine = fresh.Model.CreatePredictionEngine<DiabetesRow, RegressionPrediction>(loaded);
         Assert.AreEqual(prediction.Score, freshEngine.Predict(row).Score);
         Assert.AreEqual(TrainingTask.Regression, TorchModelInfo.Read(path).Task);
+        File.Delete(path);
+    }
+
+    [TestMethod]
+    public void TwoMlpsInOnePipeline_AreReadByReadAll()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.Cache(TestData.Load(ml, "diabetes"));
+        var pipeline = ml.Regression.Trainers.TorchMlp(new TorchMlpRegressionOptions { Epochs = 1, HiddenLayers = [4], Seed = 1 })
+            .Append(ml.Regression.Trainers.TorchMlp(new TorchMlpRegressionOptions { Epochs = 2, HiddenLayers = [8], Seed = 2, Device = ComputeDevice.Auto }));
+        var model = pipeline.Fit(data);
+        string path = TestData.TempPath("two.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ml.Model.Save(model, data.Schema, path);
+
+        var all = TorchModelInfo.ReadAll(path);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, all.Select(i => i.EpochsCompleted).ToArray());
+        CollectionAssert.AreEqual(new[] { 4, 8 }, all.Select(i => i.Network.HiddenLayers[0]).ToArray());
+        var e = Assert.ThrowsExactly<TorchModelFormatException>(() => TorchModelInfo.Read(path));
+        Assert.Contains("holds 2 TorchSharp MLPs", e.Message);
+
+        var reloaded = new MLContext().Model.Load(path, out _).Transform(data);
+        CollectionAssert.AreEqual(model.Transform(data).GetColumn<float>("Score").ToArray(), reloaded.GetColumn<float>("Score").ToArray());
         File.Delete(path);
     }
 
