@@ -56,8 +56,8 @@ internal static partial class ScheduleReferenceGenerator
         new("optax", "optax",
             "**optax schedules return absolute learning rates: the optimizer's base rate is ignored.** They compute in float32 " +
             "as optax (jax's default dtype) does, except `optax_constant`. optax's `join_schedules` is [`sequence`](#sequence); " +
-            "the warmup helpers (`warmup_cosine_decay_schedule`, `warmup_exponential_decay_schedule`, `sgdr_schedule`) are factories " +
-            "that build sequences (see [From optax](#from-optax)).",
+            "the warmup helpers (`warmup_constant_schedule`, `warmup_cosine_decay_schedule`, `warmup_exponential_decay_schedule`, " +
+            "`sgdr_schedule`) are factories that build these types (see [From optax](#from-optax)).",
         [
             ("optax_constant", "optax_constant(0.001)"),
             ("optax_linear", "optax_linear(init_value=0, end_value=0.001, transition_steps=1000)"),
@@ -100,7 +100,8 @@ internal static partial class ScheduleReferenceGenerator
         new("Reactive schedules", "reactive",
             "Reactive schedules change with what training reports (`LrScheduler.Report(signal, value)`); their changing part is a " +
             "separate state (see [Reactive states](#reactive-states)). Only the last schedule of a sequence may be reactive, and " +
-            "they cannot be factors of `product`, `min`, `max` or `clamp`. Before any report the rate is the base rate.",
+            "they cannot be factors of `product`, `min`, `max` or `clamp`. Before any report the rate is the base rate " +
+            "(for `hypergradient`, clamped to its bounds).",
         [
             ("plateau", "plateau(mode=max, factor=0.5, patience=3, threshold_mode=abs, cooldown=1, min_lr=1e-6)"),
             ("loss_adaptive", "loss_adaptive(delta=0.5)"),
@@ -165,7 +166,7 @@ internal static partial class ScheduleReferenceGenerator
         string Snake(string name) => JsonNamingPolicy.SnakeCaseLower.ConvertName(name);
         builder.Append($"\n### `{entry.Name}`\n\n");
         builder.Append(docs.Summary(entry.Type, Snake)).Append("\n\n");
-        builder.Append($"*.NET:* `{entry.Type.Name}`");
+        builder.Append($"*.NET:* `new {entry.Type.Name}({string.Join(", ", entry.Parameters.Select(p => p.Parameter.Name))})`");
         if (factories.Length > 0) builder.Append(", ").Append(string.Join(", ", factories.Select(f => $"`{f}`")));
         builder.Append(entry.Aliases.Length > 0
             ? $" · *text-form aliases:* {string.Join(", ", entry.Aliases.Select(a => $"`{a}`"))}\n"
