@@ -11,6 +11,7 @@ public sealed class MinSchedule : LrSchedule
     private readonly LrSchedule[] _schedules;
 
     /// <summary>Creates the element-wise minimum of <paramref name="schedules"/>.</summary>
+    /// <param name="schedules">The schedules compared at every step: at least two, none null, none reactive.</param>
     /// <exception cref="ArgumentException">Fewer than two schedules, a null, or a reactive schedule.</exception>
     public MinSchedule(IReadOnlyList<LrSchedule> schedules)
     {

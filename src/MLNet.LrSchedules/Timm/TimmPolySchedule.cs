@@ -15,16 +15,16 @@ namespace MLNet.LrSchedules;
 public sealed class TimmPolySchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="tInitial">Length of the first cycle.</param>
+    /// <param name="tInitial">Length of the first cycle; at least 1 step.</param>
     /// <param name="warmupT">Warmup length (0 for none).</param>
-    /// <param name="power">Power of the polynomial.</param>
-    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last.</param>
-    /// <param name="cycleMul">Factor on each next cycle's length.</param>
-    /// <param name="cycleDecay">Factor on each next cycle's peak rate.</param>
-    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>.</param>
-    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="power">Power of the polynomial; finite and &gt;= 0.</param>
+    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last; finite and &gt;= 0.</param>
+    /// <param name="cycleMul">Factor on each next cycle's length; finite and &gt; 0.</param>
+    /// <param name="cycleDecay">Factor on each next cycle's peak rate; finite and &gt;= 0.</param>
+    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>; &gt;= 0.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step; finite and &gt;= 0.</param>
     /// <param name="warmupPrefix">Start the cycles after the warmup instead of at step 0.</param>
-    /// <param name="kDecay">k-decay exponent on the position in the cycle.</param>
+    /// <param name="kDecay">k-decay exponent on the position in the cycle; finite and &gt; 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public TimmPolySchedule(Duration tInitial, Duration warmupT, double power = 0.5, double lrMin = 0, double cycleMul = 1, double cycleDecay = 1,
         int cycleLimit = 1, double warmupLrInit = 0, bool warmupPrefix = false, double kDecay = 1)

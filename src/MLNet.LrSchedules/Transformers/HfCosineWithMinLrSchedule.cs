@@ -15,10 +15,10 @@ public sealed class HfCosineWithMinLrSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
-    /// <param name="numCycles">Number of cosine periods over T − W.</param>
-    /// <param name="minLr">The absolute floor (0 when <paramref name="minLrRate"/> is used).</param>
-    /// <param name="minLrRate">The floor as a fraction of the base rate (0 when <paramref name="minLr"/> is used).</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
+    /// <param name="numCycles">Number of cosine periods over T − W; finite and &gt;= 0.</param>
+    /// <param name="minLr">The absolute floor (0 when <paramref name="minLrRate"/> is used); finite and &gt;= 0.</param>
+    /// <param name="minLrRate">The floor as a fraction of the base rate (0 when <paramref name="minLr"/> is used); in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     /// <exception cref="ArgumentException">Both <paramref name="minLr"/> and <paramref name="minLrRate"/> are set.</exception>
     public HfCosineWithMinLrSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, double numCycles = 0.5,

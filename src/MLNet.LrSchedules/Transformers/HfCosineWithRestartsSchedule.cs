@@ -10,8 +10,8 @@ public sealed class HfCosineWithRestartsSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
-    /// <param name="numCycles">Number of half-cosines (hard restarts) over T − W.</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
+    /// <param name="numCycles">Number of half-cosines (hard restarts) over T − W; &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public HfCosineWithRestartsSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, int numCycles = 1)
     {
