@@ -15,9 +15,10 @@ namespace MLNet.LrSchedules.Trainers;
 ///     .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
 ///     .Fit(train);
 /// var options = new TorchMlpMulticlassOptions { HiddenLayers = [128], Epochs = 20 };
-/// var range = ml.MulticlassClassification.Trainers.FindLearningRate(prep.Transform(train), options);
+/// var prepared = prep.Transform(train);
+/// var range = ml.MulticlassClassification.Trainers.FindLearningRate(prepared, options);
 /// options.Schedule = LrSchedule.OneCycle(maxLr: range.SuggestedLearningRate);
-/// var model = prep.Append(ml.MulticlassClassification.Trainers.TorchMlp(options)).Fit(train);
+/// var model = prep.Append(ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(prepared));
 /// </code>
 /// </example>
 public static class LrRangeTestCatalog
