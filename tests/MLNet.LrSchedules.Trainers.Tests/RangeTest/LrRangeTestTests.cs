@@ -61,12 +61,12 @@ public sealed class LrRangeTestTests
     public void StopsEarlyWhenTheSmoothedLossDiverges()
     {
         var ml = new MLContext(seed: 1);
-        var range = new LrRangeTestOptions { StartLearningRate = 1e-4, EndLearningRate = 1e3, Steps = 300 };
+        var range = new LrRangeTestOptions { StartLearningRate = 1e-3, EndLearningRate = 1e3, Steps = 150 };
         var result = ml.MulticlassClassification.Trainers.FindLearningRate(Digits(), Options(), range);
 
         Assert.AreEqual(LrRangeTestStopReason.Diverged, result.StopReason, result.ToString());
         Assert.IsTrue(result.StoppedEarly);
-        Assert.IsLessThan(300, result.LearningRates.Count);
+        Assert.IsLessThan(150, result.LearningRates.Count);
         Assert.AreEqual(result.LearningRates.Count - 1, result.StoppedAtStep);
         Assert.AreEqual(result.LearningRates[^1], result.DivergedLearningRate);
         // Stopped at the first point above 4× the best smoothed loss so far, not later.
@@ -82,7 +82,7 @@ public sealed class LrRangeTestTests
         var ml = new MLContext(seed: 1);
         var options = Options();
         options.Optimizer = OptimizerKind.Sgd;
-        var range = new LrRangeTestOptions { StartLearningRate = 1e-3, EndLearningRate = 1e12, Steps = 200, StopOnDivergence = false };
+        var range = new LrRangeTestOptions { StartLearningRate = 1e-2, EndLearningRate = 1e12, Steps = 100, StopOnDivergence = false };
         var result = ml.MulticlassClassification.Trainers.FindLearningRate(Digits(), options, range);
 
         Assert.AreEqual(LrRangeTestStopReason.NonFiniteLoss, result.StopReason, result.ToString());
@@ -90,7 +90,7 @@ public sealed class LrRangeTestTests
         Assert.AreEqual(result.LearningRates.Count, result.StoppedAtStep, "the step of the NaN loss is not recorded");
         Assert.AreEqual(result.RateOf(result.StoppedAtStep!.Value), result.DivergedLearningRate);
         Assert.IsTrue(result.Losses.All(double.IsFinite));
-        Assert.IsGreaterThanOrEqualTo(1e-3, result.SuggestedLearningRate);
+        Assert.IsGreaterThanOrEqualTo(1e-2, result.SuggestedLearningRate);
     }
 
     [TestMethod]
@@ -150,6 +150,7 @@ public sealed class LrRangeTestTests
         options.LearningRate = result.SuggestedLearningRate;
         var model = prep.Append(ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(prepared));
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+        Console.WriteLine($"Test accuracy after 3 epochs at the suggested rate: {metrics.MicroAccuracy:F4}");
         Assert.IsGreaterThan(0.93, metrics.MicroAccuracy, $"accuracy {metrics.MicroAccuracy} at the suggested rate {result.SuggestedLearningRate}");
     }
 
