@@ -11,12 +11,13 @@ namespace MLNet.LrSchedules.Plotting;
 /// <remarks>
 /// Build it up with <see cref="Add(string, IReadOnlyList{double}, IReadOnlyList{double}, bool)"/>, then
 /// <see cref="Save"/> or render. Non-finite points (a diverged loss) are left out, and so are points &lt;= 0 on a
-/// logarithmic axis. Text uses a font embedded in this assembly, so output does not depend on installed fonts.
+/// logarithmic axis (<see cref="LogX"/>, <see cref="LogY"/>). Text uses a font embedded in this assembly, so output does not depend on installed fonts.
 /// Not thread-safe while being built; each render is independent.
 /// </remarks>
 public sealed class CurvePlot
 {
     private readonly List<Curve> _curves = [];
+    private readonly List<Marker> _markers = [];
     private int _width = 800;
     private int _height = 500;
 
@@ -41,6 +42,9 @@ public sealed class CurvePlot
 
     /// <summary>Draws the left y-axis on a logarithmic (base 10) scale.</summary>
     public bool LogY { get; set; }
+
+    /// <summary>Draws the x-axis on a logarithmic (base 10) scale, for example learning rates in a range test.</summary>
+    public bool LogX { get; set; }
 
     /// <summary>Image width in pixels (default 800).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not in [16, 16384].</exception>
@@ -84,6 +88,20 @@ public sealed class CurvePlot
         return Add(label, x, y, secondaryAxis);
     }
 
+    /// <summary>Adds a vertical line at <paramref name="x"/> with a legend entry, to mark a value (a suggested learning rate, an epoch).</summary>
+    /// <param name="label">The legend entry.</param>
+    /// <param name="x">Where the line is drawn: finite, and &gt; 0 when <see cref="LogX"/> is set.</param>
+    /// <returns>This plot, to chain calls.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="x"/> is not finite.</exception>
+    public CurvePlot AddMarker(string label, double x)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (!double.IsFinite(x))
+            throw new ArgumentOutOfRangeException(nameof(x), x, $"Parameter 'x' must be finite; received {x.ToString(CultureInfo.InvariantCulture)}.");
+        _markers.Add(new Marker(label, x));
+        return this;
+    }
+
     /// <summary>Saves the plot; the extension of <paramref name="path"/> picks the format: .png or .svg.</summary>
     /// <exception cref="ArgumentException">The extension is neither .png nor .svg.</exception>
     /// <exception cref="InvalidOperationException">No series was added.</exception>
@@ -117,16 +135,25 @@ public sealed class CurvePlot
         EmbeddedFont.Register();
         var plot = new Plot();
         double minLog = double.PositiveInfinity, maxLog = double.NegativeInfinity;
+        double minLogX = double.PositiveInfinity, maxLogX = double.NegativeInfinity;
         foreach (var curve in _curves)
         {
             bool log = LogY && !curve.Secondary;
-            var (xs, ys) = Visible(curve, log);
+            var (xs, ys) = Visible(curve, LogX, log);
             if (log)
                 foreach (double y in ys) { minLog = Math.Min(minLog, y); maxLog = Math.Max(maxLog, y); }
+            if (LogX)
+                foreach (double x in xs) { minLogX = Math.Min(minLogX, x); maxLogX = Math.Max(maxLogX, x); }
             var line = plot.Add.ScatterLine(xs, ys);
             line.LegendText = curve.Label;
             line.LineWidth = 2;
             if (curve.Secondary) line.Axes.YAxis = plot.Axes.Right;
+        }
+        foreach (var marker in _markers)
+        {
+            if (LogX && !(marker.X > 0)) continue;
+            var line = plot.Add.VerticalLine(LogX ? Math.Log10(marker.X) : marker.X, width: 1.5f, pattern: LinePattern.Dashed);
+            line.LegendText = marker.Label;
         }
 
         plot.XLabel(XLabel);
@@ -134,7 +161,8 @@ public sealed class CurvePlot
         if (_curves.Any(c => c.Secondary)) plot.Axes.Right.Label.Text = SecondaryYLabel ?? "";
         if (Title is not null) plot.Title(Title);
         if (LogY) plot.Axes.Left.TickGenerator = LogTicks(maxLog - minLog >= 1);
-        if (_curves.Count > 1 || _curves[0].Label.Length > 0) plot.ShowLegend();
+        if (LogX) plot.Axes.Bottom.TickGenerator = LogTicks(maxLogX - minLogX >= 1);
+        if (_curves.Count > 1 || _curves[0].Label.Length > 0 || _markers.Count > 0) plot.ShowLegend();
         plot.Font.Set(EmbeddedFont.Name);
         return plot;
     }
@@ -149,19 +177,19 @@ public sealed class CurvePlot
             : v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
     };
 
-    private static (double[] X, double[] Y) Visible(Curve curve, bool log)
+    private static (double[] X, double[] Y) Visible(Curve curve, bool logX, bool logY)
     {
         var xs = new List<double>(curve.X.Length);
         var ys = new List<double>(curve.Y.Length);
         for (int i = 0; i < curve.Y.Length; i++)
         {
             double x = curve.X[i], y = curve.Y[i];
-            if (!double.IsFinite(x) || !double.IsFinite(y) || (log && y <= 0)) continue;
-            xs.Add(x);
-            ys.Add(log ? Math.Log10(y) : y);
+            if (!double.IsFinite(x) || !double.IsFinite(y) || (logX && x <= 0) || (logY && y <= 0)) continue;
+            xs.Add(logX ? Math.Log10(x) : x);
+            ys.Add(logY ? Math.Log10(y) : y);
         }
         if (ys.Count == 0)
-            throw new InvalidOperationException(log
+            throw new InvalidOperationException(logX || logY
                 ? $"Series '{curve.Label}' has no finite value > 0 to draw on a logarithmic axis."
                 : $"Series '{curve.Label}' has no finite value to draw.");
         return (xs.ToArray(), ys.ToArray());
@@ -172,4 +200,6 @@ public sealed class CurvePlot
             : throw new ArgumentOutOfRangeException(name, value, $"Parameter '{name}' must be a size in pixels in [16, 16384]; received {value}.");
 
     private sealed record Curve(string Label, double[] X, double[] Y, bool Secondary);
+
+    private sealed record Marker(string Label, double X);
 }

@@ -15,5 +15,6 @@ internal static class Cli
         InspectCommand.Create(),
         TrainCommands.Retrain(),
         TrainCommands.Compare(),
+        FindLrCommand.Create(),
     };
 }

@@ -6,7 +6,7 @@ namespace MLNet.LrSchedules.Tool.Commands;
 /// <summary>One line of <c>lrsched eval</c>: a schedule, a base rate, a step count and optional per-step metrics.</summary>
 internal sealed record EvalRequest(LrSchedule Schedule, double BaseLr, long Steps, double[]? Metrics)
 {
-    /// <summary>Parses <c>{"schedule": {...}, "baseLr": x, "steps": n, "metrics": [...]}</c>.</summary>
+    /// <summary>Parses <c>{"schedule": {...} or "text form", "baseLr": x, "steps": n, "metrics": [...]}</c> (<c>base_lr</c> is also read).</summary>
     public static EvalRequest Parse(string line)
     {
         JsonDocument document;

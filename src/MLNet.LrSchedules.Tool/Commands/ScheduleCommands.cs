@@ -79,7 +79,7 @@ internal static class ScheduleCommands
     {
         var input = new Argument<string>("input")
         {
-            Description = "A file of JSON lines, or '-' for standard input. Each line: {\"schedule\": <schedule JSON>, \"baseLr\": x, \"steps\": n, \"metrics\": [optional per-step values]}.",
+            Description = "A file of JSON lines, or '-' for standard input. Each line: {\"schedule\": <schedule JSON object or text-form string>, \"baseLr\": x, \"steps\": n, \"metrics\": [optional per-step values]}; see docs/schedules.md.",
             DefaultValueFactory = _ => "-",
         };
         var command = new Command("eval", "Evaluate schedules from JSON lines; write one JSON array of the n learning rates per input line.") { input };

@@ -1,6 +1,6 @@
 namespace MLNet.LrSchedules;
 
-/// <summary>Checks shared by the schedules that combine other schedules.</summary>
+/// <summary>Checks and evaluation shared by the schedules that combine other schedules.</summary>
 internal static class Composite
 {
     /// <summary>
@@ -29,6 +29,15 @@ internal static class Composite
             RejectReactive(schedules[i], name, i);
         }
         return schedules.ToArray();
+    }
+
+    /// <summary>The children's rates at <paramref name="step"/> folded left to right with <paramref name="pick"/> (min or max).</summary>
+    public static double Fold(LrSchedule[] schedules, long step, double baseLearningRate, Func<double, double, double> pick)
+    {
+        double result = schedules[0].Evaluate(step, baseLearningRate);
+        for (int i = 1; i < schedules.Length; i++)
+            result = pick(result, schedules[i].Evaluate(step, baseLearningRate));
+        return result;
     }
 
     /// <summary>Throws when <paramref name="schedule"/> is or ends in a reactive schedule.</summary>

@@ -11,6 +11,7 @@ public sealed class MaxSchedule : LrSchedule
     private readonly LrSchedule[] _schedules;
 
     /// <summary>Creates the element-wise maximum of <paramref name="schedules"/>.</summary>
+    /// <param name="schedules">The schedules compared at every step: at least two, none null, none reactive.</param>
     /// <exception cref="ArgumentException">Fewer than two schedules, a null, or a reactive schedule.</exception>
     public MaxSchedule(IReadOnlyList<LrSchedule> schedules)
     {
@@ -32,11 +33,6 @@ public sealed class MaxSchedule : LrSchedule
     }
 
     /// <inheritdoc />
-    protected internal override double Evaluate(long step, double baseLearningRate)
-    {
-        double result = _schedules[0].Evaluate(step, baseLearningRate);
-        for (int i = 1; i < _schedules.Length; i++)
-            result = Math.Max(result, _schedules[i].Evaluate(step, baseLearningRate));
-        return result;
-    }
+    protected internal override double Evaluate(long step, double baseLearningRate) =>
+        Composite.Fold(_schedules, step, baseLearningRate, Math.Max);
 }

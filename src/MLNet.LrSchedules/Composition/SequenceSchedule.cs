@@ -18,6 +18,8 @@ public sealed class SequenceSchedule : LrSchedule
     private readonly long[] _starts = [];
 
     /// <summary>Creates a sequence of <paramref name="schedules"/>, where schedule i (all but the last) runs for <paramref name="lengths"/>[i] steps.</summary>
+    /// <param name="schedules">The segments' schedules, at least one, none null; only the last may be reactive (or end in a reactive schedule).</param>
+    /// <param name="lengths">The length of every segment but the last (one fewer than the schedules): steps (0 or more) or a fraction of the run, not rest. The last segment runs for the rest of the training.</param>
     /// <exception cref="ArgumentException">Fewer than one schedule, a length count other than schedules − 1, or a reactive schedule before the last.</exception>
     public SequenceSchedule(IReadOnlyList<LrSchedule> schedules, IReadOnlyList<Duration> lengths)
     {

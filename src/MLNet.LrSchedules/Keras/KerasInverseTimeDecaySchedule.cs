@@ -9,8 +9,8 @@ namespace MLNet.LrSchedules;
 public sealed class KerasInverseTimeDecaySchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="decaySteps">Steps per unit of decay.</param>
-    /// <param name="decayRate">Rate of decay per <paramref name="decaySteps"/> steps.</param>
+    /// <param name="decaySteps">Steps per unit of decay; at least 1.</param>
+    /// <param name="decayRate">Rate of decay per <paramref name="decaySteps"/> steps; finite and &gt;= 0.</param>
     /// <param name="staircase">Decay in whole periods of <paramref name="decaySteps"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public KerasInverseTimeDecaySchedule(long decaySteps, double decayRate, bool staircase = false)

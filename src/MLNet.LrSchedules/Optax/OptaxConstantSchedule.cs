@@ -9,7 +9,7 @@ namespace MLNet.LrSchedules;
 public sealed class OptaxConstantSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="value">The learning rate held throughout.</param>
+    /// <param name="value">The learning rate held throughout; finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative or not finite.</exception>
     public OptaxConstantSchedule(double value)
     {

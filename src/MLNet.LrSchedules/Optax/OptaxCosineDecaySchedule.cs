@@ -9,10 +9,10 @@ namespace MLNet.LrSchedules;
 public sealed class OptaxCosineDecaySchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="initValue">Value I at step 0.</param>
-    /// <param name="decaySteps">Decay length T.</param>
-    /// <param name="alpha">Final value as a fraction of <paramref name="initValue"/>.</param>
-    /// <param name="exponent">Power applied to the cosine factor.</param>
+    /// <param name="initValue">Value I at step 0; finite and &gt;= 0.</param>
+    /// <param name="decaySteps">Decay length T; at least 1 step.</param>
+    /// <param name="alpha">Final value as a fraction of <paramref name="initValue"/>; finite and &gt;= 0.</param>
+    /// <param name="exponent">Power applied to the cosine factor; finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public OptaxCosineDecaySchedule(double initValue, Duration decaySteps, double alpha = 0.0, double exponent = 1.0)
     {

@@ -12,12 +12,12 @@ namespace MLNet.LrSchedules;
 public sealed class OptaxExponentialDecaySchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="initValue">Value I before the decay starts.</param>
-    /// <param name="transitionSteps">Steps T over which the value is multiplied by <paramref name="decayRate"/>.</param>
+    /// <param name="initValue">Value I before the decay starts; finite and &gt;= 0.</param>
+    /// <param name="transitionSteps">Steps T over which the value is multiplied by <paramref name="decayRate"/>; at least 1.</param>
     /// <param name="decayRate">Factor per <paramref name="transitionSteps"/> steps (&gt; 0).</param>
-    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/>.</param>
+    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/>; &gt;= 0.</param>
     /// <param name="staircase">Decay in whole periods of <paramref name="transitionSteps"/>.</param>
-    /// <param name="endValue">Bound (lower when decaying, upper when growing); 0 for none.</param>
+    /// <param name="endValue">Bound (lower when decaying, upper when growing); 0 for none; finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public OptaxExponentialDecaySchedule(double initValue, long transitionSteps, double decayRate, long transitionBegin = 0,
         bool staircase = false, double endValue = 0)

@@ -13,12 +13,12 @@ public sealed class OptaxLinearOnecycleSchedule : LrSchedule
     private readonly OptaxPiecewiseInterpolateSchedule? _shape;
 
     /// <summary>Creates the schedule.</summary>
-    /// <param name="transitionSteps">Cycle length T.</param>
-    /// <param name="peakValue">Highest value, reached at <c>pct_start · T</c>.</param>
-    /// <param name="pctStart">Fraction of T spent rising.</param>
-    /// <param name="pctFinal">Fraction of T at which the value is back to <c>peak/div</c>.</param>
-    /// <param name="divFactor">Start value is <c>peak / div_factor</c>.</param>
-    /// <param name="finalDivFactor">End value is <c>peak / div_factor / final_div_factor</c>.</param>
+    /// <param name="transitionSteps">Cycle length T; at least 1 step.</param>
+    /// <param name="peakValue">Highest value, reached at <c>pct_start · T</c>; finite and &gt;= 0.</param>
+    /// <param name="pctStart">Fraction of T spent rising; in [0, 1].</param>
+    /// <param name="pctFinal">Fraction of T at which the value is back to <c>peak/div</c>; in [0, 1].</param>
+    /// <param name="divFactor">Start value is <c>peak / div_factor</c>; finite and &gt; 0.</param>
+    /// <param name="finalDivFactor">End value is <c>peak / div_factor / final_div_factor</c>; finite and &gt; 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public OptaxLinearOnecycleSchedule(Duration transitionSteps, double peakValue, double pctStart = 0.3, double pctFinal = 0.85,
         double divFactor = 25.0, double finalDivFactor = 1e4)
@@ -32,13 +32,10 @@ public sealed class OptaxLinearOnecycleSchedule : LrSchedule
         if (transitionSteps.IsResolved)
         {
             long t = transitionSteps.StepCount;
-            var scales = new SortedDictionary<long, double>
-            {
-                [(long)(pctStart * t)] = divFactor,
-            };
-            scales[(long)(pctFinal * t)] = 1.0 / divFactor;
-            scales[t] = 1.0 / finalDivFactor;
-            _shape = new OptaxPiecewiseInterpolateSchedule("linear", peakValue / divFactor, scales.Keys.ToArray(), scales.Values.ToArray());
+            _shape = OptaxPiecewise.Interpolate("linear", peakValue / divFactor,
+                ((long)(pctStart * t), divFactor),
+                ((long)(pctFinal * t), 1.0 / divFactor),
+                (t, 1.0 / finalDivFactor));
         }
     }
 

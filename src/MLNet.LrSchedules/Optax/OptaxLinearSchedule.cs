@@ -10,10 +10,10 @@ namespace MLNet.LrSchedules;
 public sealed class OptaxLinearSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="initValue">Value I before and at the start of the transition.</param>
-    /// <param name="endValue">Value E at the end of the transition and after.</param>
-    /// <param name="transitionSteps">Transition length T.</param>
-    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/> before the transition.</param>
+    /// <param name="initValue">Value I before and at the start of the transition; finite and &gt;= 0.</param>
+    /// <param name="endValue">Value E at the end of the transition and after; finite and &gt;= 0.</param>
+    /// <param name="transitionSteps">Transition length T; at least 1 step.</param>
+    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/> before the transition; &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public OptaxLinearSchedule(double initValue, double endValue, Duration transitionSteps, long transitionBegin = 0)
     {

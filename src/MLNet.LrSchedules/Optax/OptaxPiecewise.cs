@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MLNet.LrSchedules;
 
-/// <summary>Validation shared by optax's piecewise schedules (boundaries_and_scales).</summary>
+/// <summary>Validation and construction shared by optax's piecewise schedules (boundaries_and_scales).</summary>
 internal static class OptaxPiecewise
 {
     public static (long[] Boundaries, double[] Scales) Validate(IReadOnlyList<long>? boundaries, IReadOnlyList<double>? scales)
@@ -32,5 +32,16 @@ internal static class OptaxPiecewise
         Check.NotNull(boundariesAndScales, nameof(boundariesAndScales));
         var sorted = boundariesAndScales.OrderBy(kv => kv.Key).ToArray();
         return (sorted.Select(kv => kv.Key).ToArray(), sorted.Select(kv => kv.Value).ToArray());
+    }
+
+    /// <summary>
+    /// The interpolation optax's onecycle schedules build from a dict literal <c>{step: scale}</c>: a step listed twice keeps
+    /// the later scale, as in a Python dict.
+    /// </summary>
+    public static OptaxPiecewiseInterpolateSchedule Interpolate(string interpolateType, double initValue, params (long Step, double Scale)[] stepsAndScales)
+    {
+        var scales = new SortedDictionary<long, double>();
+        foreach (var (step, scale) in stepsAndScales) scales[step] = scale;
+        return new OptaxPiecewiseInterpolateSchedule(interpolateType, initValue, scales.Keys.ToArray(), scales.Values.ToArray());
     }
 }

@@ -13,7 +13,7 @@ public sealed class OptaxPiecewiseConstantSchedule : LrSchedule
     private readonly double[] _scales;
 
     /// <summary>Creates the schedule.</summary>
-    /// <param name="initValue">Value I before the first boundary.</param>
+    /// <param name="initValue">Value I before the first boundary; finite and &gt;= 0.</param>
     /// <param name="boundaries">Steps at which a scale is multiplied in, strictly increasing, &gt;= 0.</param>
     /// <param name="scales">Non-negative factor for each boundary.</param>
     /// <exception cref="ArgumentException">The lists differ in length, are unsorted, or hold an invalid value.</exception>

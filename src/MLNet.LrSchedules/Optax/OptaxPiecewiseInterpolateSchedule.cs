@@ -19,7 +19,7 @@ public sealed class OptaxPiecewiseInterpolateSchedule : LrSchedule
 
     /// <summary>Creates the schedule.</summary>
     /// <param name="interpolateType"><c>linear</c> or <c>cosine</c>.</param>
-    /// <param name="initValue">Value I at step 0.</param>
+    /// <param name="initValue">Value I at step 0; finite and &gt;= 0.</param>
     /// <param name="boundaries">Steps at which each running product is reached, strictly increasing, &gt;= 0.</param>
     /// <param name="scales">Non-negative factor for each boundary.</param>
     /// <exception cref="ArgumentException">A parameter is invalid.</exception>

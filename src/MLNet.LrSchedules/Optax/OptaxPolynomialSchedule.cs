@@ -10,11 +10,11 @@ namespace MLNet.LrSchedules;
 public sealed class OptaxPolynomialSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="initValue">Value I before and at the start of the transition.</param>
-    /// <param name="endValue">Value E at the end of the transition and after.</param>
-    /// <param name="power">Power of the polynomial.</param>
-    /// <param name="transitionSteps">Transition length T.</param>
-    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/> before the transition.</param>
+    /// <param name="initValue">Value I before and at the start of the transition; finite and &gt;= 0.</param>
+    /// <param name="endValue">Value E at the end of the transition and after; finite and &gt;= 0.</param>
+    /// <param name="power">Power of the polynomial; finite and &gt;= 0.</param>
+    /// <param name="transitionSteps">Transition length T; at least 1 step.</param>
+    /// <param name="transitionBegin">Steps B held at <paramref name="initValue"/> before the transition; &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public OptaxPolynomialSchedule(double initValue, double endValue, double power, Duration transitionSteps, long transitionBegin = 0)
     {

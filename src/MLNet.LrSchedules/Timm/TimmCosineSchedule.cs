@@ -15,15 +15,15 @@ namespace MLNet.LrSchedules;
 public sealed class TimmCosineSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="tInitial">Length of the first cycle.</param>
+    /// <param name="tInitial">Length of the first cycle; at least 1 step.</param>
     /// <param name="warmupT">Warmup length (0 for none).</param>
-    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last.</param>
-    /// <param name="cycleMul">Factor on each next cycle's length.</param>
-    /// <param name="cycleDecay">Factor on each next cycle's peak rate.</param>
-    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>.</param>
-    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last; finite and &gt;= 0.</param>
+    /// <param name="cycleMul">Factor on each next cycle's length; finite and &gt; 0.</param>
+    /// <param name="cycleDecay">Factor on each next cycle's peak rate; finite and &gt;= 0.</param>
+    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>; &gt;= 0.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step; finite and &gt;= 0.</param>
     /// <param name="warmupPrefix">Start the cycles after the warmup instead of at step 0.</param>
-    /// <param name="kDecay">k-decay exponent on the position in the cycle.</param>
+    /// <param name="kDecay">k-decay exponent on the position in the cycle; finite and &gt; 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public TimmCosineSchedule(Duration tInitial, Duration warmupT, double lrMin = 0, double cycleMul = 1, double cycleDecay = 1,
         int cycleLimit = 1, double warmupLrInit = 0, bool warmupPrefix = false, double kDecay = 1)
@@ -84,12 +84,11 @@ public sealed class TimmCosineSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
-            return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        return LrMin + 0.5 * (lrMax - LrMin) * (1 + Math.Cos(Math.PI * Math.Pow(tCurr, KDecay) / Math.Pow(tI, KDecay)));
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit, KDecay);
+        if (cycles.Warmup.Covers(step)) return cycles.Warmup.Rate(step, baseLearningRate);
+        return cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length)
+            ? LrMin + 0.5 * (peak - LrMin) * (1 + Math.Cos(Math.PI * position / length))
+            : LrMin;
     }
 }

@@ -1,15 +1,53 @@
 namespace MLNet.LrSchedules;
 
-/// <summary>Cycle arithmetic and warmup shared by timm's cyclic schedulers (cosine, poly, tanh).</summary>
-internal static class TimmCycles
+/// <summary>
+/// timm's <c>Scheduler</c> warmup, stepped per update: linear from <c>warmup_lr_init</c> over <c>warmup_t</c> steps, and with
+/// <c>warmup_prefix</c> the schedule proper counts its steps from the warmup's end.
+/// </summary>
+internal readonly struct TimmWarmup(long steps, double lrInit, bool prefix)
 {
+    public bool Covers(long step) => step < steps;
+
+    /// <summary>timm's <c>warmup_lr_init + t · warmup_steps</c>, with <c>warmup_steps = (target − warmup_lr_init) / warmup_t</c>.</summary>
+    public double Rate(long step, double target) => lrInit + step * ((target - lrInit) / steps);
+
+    /// <summary>The step t that timm's <c>_get_lr</c> uses once the warmup is over.</summary>
+    public long ScheduleStep(long step) => prefix ? step - steps : step;
+}
+
+/// <summary>
+/// The cycles of timm's cyclic schedulers (cosine, poly, tanh), for one resolved schedule: cycle i lasts
+/// <c>t_initial · cycle_mul^i</c> steps and peaks at <c>base · cycle_decay^i</c>; after <c>cycle_limit</c> cycles the rate is lr_min.
+/// </summary>
+internal readonly struct TimmCycles(TimmWarmup warmup, long tInitial, double cycleMul, double cycleDecay, int cycleLimit, double kDecay = 1)
+{
+    public TimmWarmup Warmup => warmup;
+
+    /// <summary>
+    /// Places <paramref name="step"/> (counted from step 0, warmup included) in its cycle: the cycle's peak rate, and the
+    /// k-decayed position <c>t_curr^k</c> inside it and length <c>t_i^k</c>, which timm divides only after its own products.
+    /// </summary>
+    /// <returns>False once cycle_limit cycles have run: the rate is then lr_min.</returns>
+    public bool TryLocate(long step, double baseLearningRate, out double peak, out double position, out double length)
+    {
+        if (!Locate(warmup.ScheduleStep(step), tInitial, cycleMul, out double i, out double tI, out double tCurr) || !(i < cycleLimit))
+        {
+            peak = position = length = 0;
+            return false;
+        }
+        peak = baseLearningRate * Math.Pow(cycleDecay, i);
+        position = Math.Pow(tCurr, kDecay);
+        length = Math.Pow(tI, kDecay);
+        return true;
+    }
+
     /// <summary>
     /// timm's cycle index i, cycle length t_i and position t_curr inside it for step t (after the warmup shift).
     /// Cycle lengths grow (or shrink) geometrically by <paramref name="cycleMul"/>, so the index is a logarithm.
     /// </summary>
     /// <returns>False when t lies beyond the end of infinitely many shrinking cycles (cycle_mul &lt; 1), where timm
     /// itself fails with a math domain error; the caller then treats the cycle limit as reached.</returns>
-    public static bool Locate(long t, long tInitial, double cycleMul, out double i, out double tI, out double tCurr)
+    private static bool Locate(long t, long tInitial, double cycleMul, out double i, out double tI, out double tCurr)
     {
         if (cycleMul != 1)
         {

@@ -15,16 +15,16 @@ namespace MLNet.LrSchedules;
 public sealed class TimmPolySchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="tInitial">Length of the first cycle.</param>
+    /// <param name="tInitial">Length of the first cycle; at least 1 step.</param>
     /// <param name="warmupT">Warmup length (0 for none).</param>
-    /// <param name="power">Power of the polynomial.</param>
-    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last.</param>
-    /// <param name="cycleMul">Factor on each next cycle's length.</param>
-    /// <param name="cycleDecay">Factor on each next cycle's peak rate.</param>
-    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>.</param>
-    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="power">Power of the polynomial; finite and &gt;= 0.</param>
+    /// <param name="lrMin">Absolute rate at the end of each cycle and after the last; finite and &gt;= 0.</param>
+    /// <param name="cycleMul">Factor on each next cycle's length; finite and &gt; 0.</param>
+    /// <param name="cycleDecay">Factor on each next cycle's peak rate; finite and &gt;= 0.</param>
+    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>; &gt;= 0.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step; finite and &gt;= 0.</param>
     /// <param name="warmupPrefix">Start the cycles after the warmup instead of at step 0.</param>
-    /// <param name="kDecay">k-decay exponent on the position in the cycle.</param>
+    /// <param name="kDecay">k-decay exponent on the position in the cycle; finite and &gt; 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public TimmPolySchedule(Duration tInitial, Duration warmupT, double power = 0.5, double lrMin = 0, double cycleMul = 1, double cycleDecay = 1,
         int cycleLimit = 1, double warmupLrInit = 0, bool warmupPrefix = false, double kDecay = 1)
@@ -89,12 +89,11 @@ public sealed class TimmPolySchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
-            return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        return LrMin + (lrMax - LrMin) * Math.Pow(1 - Math.Pow(tCurr, KDecay) / Math.Pow(tI, KDecay), Power);
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit, KDecay);
+        if (cycles.Warmup.Covers(step)) return cycles.Warmup.Rate(step, baseLearningRate);
+        return cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length)
+            ? LrMin + (peak - LrMin) * Math.Pow(1 - position / length, Power)
+            : LrMin;
     }
 }

@@ -12,10 +12,10 @@ namespace MLNet.LrSchedules;
 public sealed class TimmStepSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="decayT">Steps between decays (may be fractional).</param>
+    /// <param name="decayT">Steps between decays (may be fractional); finite and &gt; 0.</param>
     /// <param name="warmupT">Warmup length (0 for none).</param>
-    /// <param name="decayRate">Factor applied every <paramref name="decayT"/> steps.</param>
-    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="decayRate">Factor applied every <paramref name="decayT"/> steps; finite and &gt;= 0.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step; finite and &gt;= 0.</param>
     /// <param name="warmupPrefix">Count the decay periods from the warmup's end instead of step 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public TimmStepSchedule(double decayT, Duration warmupT, double decayRate = 1.0, double warmupLrInit = 0, bool warmupPrefix = true)
@@ -55,9 +55,9 @@ public sealed class TimmStepSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup) return WarmupLrInit + step * ((baseLearningRate - WarmupLrInit) / warmup);
-        long t = WarmupPrefix ? step - warmup : step;
+        var warmup = new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix);
+        if (warmup.Covers(step)) return warmup.Rate(step, baseLearningRate);
+        long t = warmup.ScheduleStep(step);
         return baseLearningRate * Math.Pow(DecayRate, FloorDivide(t, DecayT));
     }
 

@@ -17,15 +17,15 @@ namespace MLNet.LrSchedules;
 public sealed class TimmTanhSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
-    /// <param name="tInitial">Length of the first cycle.</param>
+    /// <param name="tInitial">Length of the first cycle; at least 1 step.</param>
     /// <param name="warmupT">Warmup length (0 for none).</param>
-    /// <param name="lb">Lower bound of the tanh argument (start of a cycle).</param>
+    /// <param name="lb">Lower bound of the tanh argument (start of a cycle); finite.</param>
     /// <param name="ub">Upper bound of the tanh argument (end of a cycle), greater than <paramref name="lb"/>.</param>
-    /// <param name="lrMin">Absolute rate approached at the end of each cycle and held after the last.</param>
-    /// <param name="cycleMul">Factor on each next cycle's length.</param>
-    /// <param name="cycleDecay">Factor on each next cycle's peak rate.</param>
-    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>.</param>
-    /// <param name="warmupLrInit">Absolute rate at the warmup's first step.</param>
+    /// <param name="lrMin">Absolute rate approached at the end of each cycle and held after the last; finite and &gt;= 0.</param>
+    /// <param name="cycleMul">Factor on each next cycle's length; finite and &gt; 0.</param>
+    /// <param name="cycleDecay">Factor on each next cycle's peak rate; finite and &gt;= 0.</param>
+    /// <param name="cycleLimit">Number of cycles run before holding <paramref name="lrMin"/>; &gt;= 0.</param>
+    /// <param name="warmupLrInit">Absolute rate at the warmup's first step; finite and &gt;= 0.</param>
     /// <param name="warmupPrefix">Start the cycles after the warmup instead of at step 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public TimmTanhSchedule(Duration tInitial, Duration warmupT, double lb = -7.0, double ub = 3.0, double lrMin = 0, double cycleMul = 1,
@@ -94,21 +94,19 @@ public sealed class TimmTanhSchedule : LrSchedule
     /// <inheritdoc />
     protected internal override double Evaluate(long step, double baseLearningRate)
     {
-        long warmup = WarmupT.StepCount;
-        if (step < warmup)
-        {
-            double target = WarmupPrefix ? baseLearningRate : Curve(warmup, baseLearningRate);
-            return WarmupLrInit + step * ((target - WarmupLrInit) / warmup);
-        }
-        return Curve(WarmupPrefix ? step - warmup : step, baseLearningRate);
+        // timm's tanh has no k_decay: the position in the cycle is t_curr / t_i.
+        var cycles = new TimmCycles(new TimmWarmup(WarmupT.StepCount, WarmupLrInit, WarmupPrefix),
+            TInitial.StepCount, CycleMul, CycleDecay, CycleLimit);
+        if (cycles.Warmup.Covers(step))
+            return cycles.Warmup.Rate(step, WarmupPrefix ? baseLearningRate : Curve(cycles, WarmupT.StepCount, baseLearningRate));
+        return Curve(cycles, step, baseLearningRate);
     }
 
-    private double Curve(long t, double baseLearningRate)
+    private double Curve(TimmCycles cycles, long step, double baseLearningRate)
     {
-        if (!TimmCycles.Locate(t, TInitial.StepCount, CycleMul, out double i, out double tI, out double tCurr) || !(i < CycleLimit))
+        if (!cycles.TryLocate(step, baseLearningRate, out double peak, out double position, out double length))
             return LrMin;
-        double lrMax = baseLearningRate * Math.Pow(CycleDecay, i);
-        double tr = tCurr / tI;
-        return LrMin + 0.5 * (lrMax - LrMin) * (1 - Math.Tanh(Lb * (1.0 - tr) + Ub * tr));
+        double tr = position / length;
+        return LrMin + 0.5 * (peak - LrMin) * (1 - Math.Tanh(Lb * (1.0 - tr) + Ub * tr));
     }
 }

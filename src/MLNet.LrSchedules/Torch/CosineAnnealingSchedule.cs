@@ -17,7 +17,7 @@ namespace MLNet.LrSchedules;
 public sealed class CosineAnnealingSchedule : LrSchedule
 {
     /// <summary>Creates a cosine annealing.</summary>
-    /// <param name="tMax">Steps from the base rate to <paramref name="etaMin"/> (half the period); the rest of the run by default.</param>
+    /// <param name="tMax">Steps from the base rate to <paramref name="etaMin"/> (half the period), at least 1 step; the rest of the run by default.</param>
     /// <param name="etaMin">The minimum rate, finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="etaMin"/> is out of range.</exception>
     public CosineAnnealingSchedule(Duration tMax = default, [ParameterAlias("min")] double etaMin = 0)

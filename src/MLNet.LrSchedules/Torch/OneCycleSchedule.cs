@@ -29,7 +29,7 @@ public sealed class OneCycleSchedule : LrSchedule, IMomentumSchedule
 
     /// <summary>Creates a 1cycle schedule.</summary>
     /// <param name="maxLr">The peak rate, finite and &gt;= 0.</param>
-    /// <param name="totalSteps">Length of the cycle; the rest of the run by default.</param>
+    /// <param name="totalSteps">Length of the cycle; the rest of the run by default; at least 1 step.</param>
     /// <param name="pctStart">Fraction of the cycle spent raising the rate, in [0, 1].</param>
     /// <param name="annealStrategy"><c>cos</c> or <c>linear</c>.</param>
     /// <param name="cycleMomentum">Whether momentum cycles inversely to the rate.</param>

@@ -12,8 +12,8 @@ public sealed class HfCosineSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
-    /// <param name="numCycles">Number of cosine periods over T − W (0.5: a half-cosine from the base rate to 0).</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
+    /// <param name="numCycles">Number of cosine periods over T − W (0.5: a half-cosine from the base rate to 0); finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public HfCosineSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, double numCycles = 0.5)
     {
@@ -50,7 +50,7 @@ public sealed class HfCosineSchedule : LrSchedule
     {
         long warmup = NumWarmupSteps.StepCount, training = NumTrainingSteps.StepCount;
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         return baseLearningRate * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress)));
     }
 }

@@ -15,10 +15,10 @@ public sealed class HfCosineWithMinLrSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
-    /// <param name="numCycles">Number of cosine periods over T − W.</param>
-    /// <param name="minLr">The absolute floor (0 when <paramref name="minLrRate"/> is used).</param>
-    /// <param name="minLrRate">The floor as a fraction of the base rate (0 when <paramref name="minLr"/> is used).</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
+    /// <param name="numCycles">Number of cosine periods over T − W; finite and &gt;= 0.</param>
+    /// <param name="minLr">The absolute floor (0 when <paramref name="minLrRate"/> is used); finite and &gt;= 0.</param>
+    /// <param name="minLrRate">The floor as a fraction of the base rate (0 when <paramref name="minLr"/> is used); in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     /// <exception cref="ArgumentException">Both <paramref name="minLr"/> and <paramref name="minLrRate"/> are set.</exception>
     public HfCosineWithMinLrSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, double numCycles = 0.5,
@@ -71,7 +71,7 @@ public sealed class HfCosineWithMinLrSchedule : LrSchedule
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
         if (baseLearningRate == 0) return 0.0;
         double rate = MinLr != 0 ? MinLr / baseLearningRate : MinLrRate;
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         double factor = 0.5 * (1.0 + Math.Cos(Math.PI * NumCycles * 2.0 * progress));
         factor = factor * (1 - rate) + rate;
         return baseLearningRate * Math.Max(0.0, factor);

@@ -10,8 +10,8 @@ public sealed class HfCosineWithRestartsSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
-    /// <param name="numCycles">Number of half-cosines (hard restarts) over T − W.</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
+    /// <param name="numCycles">Number of half-cosines (hard restarts) over T − W; &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public HfCosineWithRestartsSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, int numCycles = 1)
     {
@@ -48,7 +48,7 @@ public sealed class HfCosineWithRestartsSchedule : LrSchedule
     {
         long warmup = NumWarmupSteps.StepCount, training = NumTrainingSteps.StepCount;
         if (step < warmup) return baseLearningRate * HfWarmup.Linear(step, warmup);
-        double progress = (double)(step - warmup) / Math.Max(1L, training - warmup);
+        double progress = HfWarmup.Progress(step, warmup, training);
         if (progress >= 1.0) return 0.0;
         return baseLearningRate * Math.Max(0.0, 0.5 * (1.0 + Math.Cos(Math.PI * ((NumCycles * progress) % 1.0))));
     }

@@ -15,7 +15,7 @@ public sealed class HfInverseSqrtSchedule : LrSchedule
 
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="timescale">Time scale in steps; 0 (the default) means transformers' default: W, or 10 000 when W is 0.</param>
+    /// <param name="timescale">Time scale in steps; 0 (the default) means transformers' default: W, or 10 000 when W is 0; &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timescale"/> is negative.</exception>
     public HfInverseSqrtSchedule(Duration numWarmupSteps, long timescale = 0)
     {

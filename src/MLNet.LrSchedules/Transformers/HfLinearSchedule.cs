@@ -10,7 +10,7 @@ public sealed class HfLinearSchedule : LrSchedule
 {
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
-    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default.</param>
+    /// <param name="numTrainingSteps">Total length T, warmup included; the whole run by default; at least 1 step.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="numTrainingSteps"/> is 0 steps.</exception>
     public HfLinearSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default)
     {

@@ -15,8 +15,8 @@ public sealed class HfPolynomialSchedule : LrSchedule
     /// <summary>Creates the schedule.</summary>
     /// <param name="numWarmupSteps">Warmup length W (0 for none).</param>
     /// <param name="numTrainingSteps">Total length T, warmup included (greater than W); the whole run by default.</param>
-    /// <param name="lrEnd">The absolute rate reached at T.</param>
-    /// <param name="power">Power of the polynomial (1: linear).</param>
+    /// <param name="lrEnd">The absolute rate reached at T; finite and &gt;= 0.</param>
+    /// <param name="power">Power of the polynomial (1: linear); finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public HfPolynomialSchedule(Duration numWarmupSteps, Duration numTrainingSteps = default, double lrEnd = 1e-7, double power = 1.0)
     {

@@ -22,7 +22,7 @@ public sealed class HfWarmupStableDecaySchedule : LrSchedule
     /// <param name="warmupType">Warmup shape: <c>linear</c>, <c>cosine</c> or <c>1-sqrt</c>.</param>
     /// <param name="decayType">Decay shape: <c>linear</c>, <c>cosine</c> or <c>1-sqrt</c>.</param>
     /// <param name="minLrRatio">Start and end rate as a fraction m of the base rate, in [0, 1].</param>
-    /// <param name="numCycles">Number of cosine periods over the decay for the cosine decay (0.5: a half-cosine).</param>
+    /// <param name="numCycles">Number of cosine periods over the decay for the cosine decay (0.5: a half-cosine); finite and &gt;= 0.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public HfWarmupStableDecaySchedule(Duration numWarmupSteps, Duration numDecaySteps, Duration numStableSteps = default,
         string warmupType = "linear", string decayType = "cosine", double minLrRatio = 0, double numCycles = 0.5)

@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using MLNet.LrSchedules.Trainers.MLNetInternals;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>
+/// <c>FindLearningRate</c> on ML.NET's trainer catalogs: the learning-rate range test (<see cref="LrRangeTest"/>) for the
+/// <c>TorchMlp</c> trainers, to pick a peak rate before <c>Fit</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// var prep = ml.Transforms.Conversion.MapValueToKey("Label")
+///     .Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false))
+///     .Fit(train);
+/// var options = new TorchMlpMulticlassOptions { HiddenLayers = [128], Epochs = 20 };
+/// var prepared = prep.Transform(train);
+/// var range = ml.MulticlassClassification.Trainers.FindLearningRate(prepared, options);
+/// options.Schedule = LrSchedule.OneCycle(maxLr: range.SuggestedLearningRate);
+/// var model = prep.Append(ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(prepared));
+/// </code>
+/// </example>
+public static class LrRangeTestCatalog
+{
+    /// <summary>Runs the learning-rate range test for a multiclass <c>TorchMlp</c> with <paramref name="options"/>.</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it (after the pipeline's transforms): a key-typed label.</param>
+    /// <param name="options">The trainer's settings (network, optimizer, batch size, seed, device); read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults (1e-6 to 10 in 200 steps).</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">Bad data (the message names the column and row), or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, IDataView data,
+        TorchMlpMulticlassOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.MulticlassClassification, rangeOptions);
+    }
+
+    /// <summary>Runs the learning-rate range test for a binary <c>TorchMlp</c> with <paramref name="options"/>.</summary>
+    /// <param name="catalog">The binary trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it: a Boolean label.</param>
+    /// <param name="options">The trainer's settings; read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults.</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
+    /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, IDataView data,
+        TorchMlpBinaryOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.BinaryClassification, rangeOptions);
+    }
+
+    /// <summary>Runs the learning-rate range test for a regression <c>TorchMlp</c> with <paramref name="options"/>.</summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it: a Single label.</param>
+    /// <param name="options">The trainer's settings; read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults.</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
+    /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this RegressionCatalog.RegressionTrainers catalog, IDataView data,
+        TorchMlpRegressionOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.Regression, rangeOptions);
+    }
+
+    private static LrRangeTestResult Run(IHostEnvironment env, IDataView data, TorchMlpOptions options, TrainingTask task, LrRangeTestOptions? rangeOptions)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var range = rangeOptions?.Clone() ?? new LrRangeTestOptions();
+        range.Validate();
+        // An explicit seed: registering without one would draw from the MLContext's random generator and leave a trace.
+        var host = env.Register("TorchMlpLrRangeTest", seed: 0);
+        void CheckAlive()
+        {
+            if (MLNetHost.IsCanceled(host))
+                throw new OperationCanceledException("The learning-rate range test was canceled by mlContext.CancelExecution().");
+        }
+        CheckAlive();
+
+        int featureCount = TrainingColumns.CheckFeatures(data.Schema, options.FeatureColumnName, "training data");
+        int outputs = TrainingColumns.CheckLabel(data.Schema, options.LabelColumnName, task, "training data");
+        if (options.ExampleWeightColumnName is { } weightColumn) TrainingColumns.CheckWeight(data.Schema, weightColumn, "training data");
+        int classes = task == TrainingTask.MulticlassClassification ? outputs : 2;
+        var rows = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
+            task, featureCount, classes, "training data", CheckAlive);
+        var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
+
+        // The same network, optimizer and seed as TorchMlpTrainer builds from these options; LrRangeTest replaces the rest.
+        var settings = new EngineSettings(
+            task,
+            new NetworkSpec(featureCount, options.HiddenLayers.ToArray(), options.Activation, options.Dropout, task == TrainingTask.MulticlassClassification ? classes : 1),
+            new OptimizerSettings(options.Optimizer, options.Momentum, options.Nesterov, options.WeightDecay, options.Betas.Beta1, options.Betas.Beta2,
+                options.Epsilon, options.GradientClipNorm),
+            new ConstantSchedule(),
+            options.LearningRate,
+            options.Epochs,
+            options.BatchSize,
+            ScheduleStepUnit.Step,
+            options.Seed ?? MLNetHost.Seed(env) ?? 0,
+            EarlyStoppingPatience: null,
+            RestoreBestWeights: false,
+            options.Device);
+
+        LrRangeTestResult result;
+        try
+        {
+            result = LrRangeTest.Run(settings, train, range, CancellationToken.None, () => MLNetHost.IsCanceled(host));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new OperationCanceledException("The learning-rate range test was canceled by mlContext.CancelExecution().");
+        }
+        options.Logger?.LogInformation("Learning-rate range test: {Summary}", result.ToString());
+        return result;
+    }
+}
