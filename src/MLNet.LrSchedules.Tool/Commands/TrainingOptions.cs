@@ -77,7 +77,12 @@ internal sealed class TrainingOptions
     {
         var spec = defaults;
         if (r.GetValue(Schedule) is { } schedule) spec = spec with { Schedule = ScheduleInput.Read(schedule) };
-        if (r.GetValue(LearningRate) is { } lr) spec = spec with { LearningRate = lr };
+        if (r.GetValue(LearningRate) is { } lr)
+        {
+            spec = spec with { LearningRate = lr };
+            // The default one-cycle schedule peaks at an absolute rate: it follows --lr unless a schedule was given.
+            if (r.GetValue(Schedule) is null && spec.Schedule is OneCycleSchedule && double.IsFinite(lr) && lr > 0) spec = spec with { Schedule = TrainingSpec.OneCycle(lr) };
+        }
         if (r.GetValue(Epochs) is { } epochs) spec = spec with { Epochs = epochs };
         if (r.GetValue(BatchSize) is { } batch) spec = spec with { BatchSize = batch };
         if (r.GetValue(Hidden) is { } hidden) spec = spec with { Hidden = ParseHidden(hidden) };
