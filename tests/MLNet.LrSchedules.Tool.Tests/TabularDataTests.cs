@@ -61,3 +61,18 @@ public sealed class TabularDataTests
         public float[] Score { get; set; } = [];
     }
 }
+
+[TestClass]
+public sealed class CompareDefaultsTests
+{
+    [TestMethod]
+    public void DefaultSchedules_AreTheFiveFamilies()
+    {
+        var schedules = MLNet.LrSchedules.Tool.Commands.TrainCommands.DefaultSchedules(2e-3, 300);
+        CollectionAssert.AreEqual(new[] { "constant()", "step(step_size=100, gamma=0.1)", "cosine(min=1e-5)", "one_cycle(max_lr=0.002)", "hf_warmup_stable_decay(num_warmup_steps=5%, num_decay_steps=20%)" },
+            schedules.Select(s => s.Name).ToArray());
+        var rate = new LrScheduler(schedules[1].Schedule.Resolve(300), 1.0);
+        for (int i = 0; i < 100; i++) rate.Advance();
+        Assert.AreEqual(0.1, rate.LearningRate, 1e-12);
+    }
+}

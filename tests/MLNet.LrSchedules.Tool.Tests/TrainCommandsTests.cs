@@ -132,6 +132,16 @@ public sealed class TrainCommandsTests
     }
 
     [TestMethod]
+    public void Train_ReactiveSchedule_ListensToValidation()
+    {
+        string dir = LrSched.TempDir();
+        var r = LrSched.Run("train", "--data", LrSched.Data("wine.csv"), "--epochs", "3", "--hidden", "8", "--schedule", "plateau(patience=0, factor=0.5)", "-o", Path.Combine(dir, "p.zip"), "--plot", Path.Combine(dir, "p.png"));
+        Assert.AreEqual(0, r.Exit, r.Err);
+        var state = Info(Path.Combine(dir, "p.zip")).GetProperty("scheduler_state");
+        Assert.AreEqual(JsonValueKind.Object, state.GetProperty("reactive").ValueKind, state.ToString());
+    }
+
+    [TestMethod]
     public void Train_OnAMnistSubset()
     {
         string dir = LrSched.TempDir();

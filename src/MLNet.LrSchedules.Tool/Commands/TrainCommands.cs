@@ -26,10 +26,10 @@ internal static class TrainCommands
         command.Options.Add(stopAfter);
         command.SetAction(r => Run(() =>
         {
-            var data = options.ReadData(r);
-            var task = options.ResolveTask(r, data);
             bool mnist = options.UsesMnist(r);
             var spec = options.Spec(r, mnist ? TrainingSpec.MnistDefault() : TrainingSpec.TableDefault());
+            var data = options.ReadData(r);
+            var task = options.ResolveTask(r, data);
             string stem = mnist ? "mnist" : Path.GetFileNameWithoutExtension(data.Source.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? data.Source[..^3] : data.Source);
             string modelPath = r.GetValue(output) ?? $"{stem}-model.zip";
             string plotPath = r.GetValue(plot) ?? $"{stem}-training.png";
@@ -136,18 +136,17 @@ internal static class TrainCommands
         {
             string plotPath = r.GetValue(plot)!;
             CheckPlotPath(plotPath);
-            var data = options.ReadData(r);
-            var task = options.ResolveTask(r, data);
             bool mnist = options.UsesMnist(r);
             var spec = options.Spec(r, mnist ? TrainingSpec.MnistDefault() : TrainingSpec.TableDefault());
+            var given = r.GetValue(schedules) is { Length: > 0 } texts ? texts.Select(s => (Name: s, Schedule: ScheduleInput.Read(s))).ToList() : null;
+            var data = options.ReadData(r);
+            var task = options.ResolveTask(r, data);
             double? goal = r.GetValue(target) ?? (mnist && task != TrainingTask.Regression ? 0.95 : null);
             var ml = new MLContext(spec.Seed);
             var (trainRows, testRows) = options.Split(r, data, spec.Seed);
             var prepared = TrainingRun.Prepare(ml, data, task, trainRows, testRows, standardize: !mnist);
             long totalSteps = (long)spec.Epochs * ((trainRows.Length + spec.BatchSize - 1) / spec.BatchSize);
-            var candidates = r.GetValue(schedules) is { Length: > 0 } given
-                ? given.Select(s => (Name: s, Schedule: ScheduleInput.Read(s))).ToList()
-                : DefaultSchedules(spec.LearningRate, totalSteps);
+            var candidates = given ?? DefaultSchedules(spec.LearningRate, totalSteps);
             DescribeRun(data, mnist, task, prepared, spec with { Schedule = candidates[0].Schedule });
 
             var rows = new List<(string Name, RunResult Result)>();

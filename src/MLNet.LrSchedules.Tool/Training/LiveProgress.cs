@@ -14,13 +14,14 @@ internal static class LiveProgress
     {
         if (!Interactive) return body(new LineProgress(title));
         T result = default!;
+        AnsiConsole.MarkupLine(Markup.Escape(title));
         AnsiConsole.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
             .Start(context =>
             {
                 var task = context.AddTask(Markup.Escape(title), maxValue: 1);
-                result = body(new BarProgress(task, title));
+                result = body(new BarProgress(task));
                 task.Value = task.MaxValue;
                 task.StopTask();
             });
@@ -34,13 +35,13 @@ internal static class LiveProgress
     private static string Eta(TimeSpan? remaining) => remaining is { } r ? (r.TotalHours >= 1 ? r.ToString(@"h\:mm\:ss") : r.ToString(@"m\:ss")) : "?";
 
     /// <summary>Step counts completed steps. Called on the training thread after every step; Spectre redraws from its own thread.</summary>
-    private sealed class BarProgress(ProgressTask task, string title) : IProgress<TrainingProgress>
+    private sealed class BarProgress(ProgressTask task) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress p)
         {
             task.MaxValue = p.TotalSteps;
             task.Value = p.Step;
-            task.Description = Markup.Escape($"{title}  {Describe(p)}");
+            task.Description = Markup.Escape(Describe(p));
         }
     }
 
