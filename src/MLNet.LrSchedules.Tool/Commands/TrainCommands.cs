@@ -75,7 +75,6 @@ internal static class TrainCommands
             var data = options.ReadData(r);
             if (data.FeatureNames.Length != modelFeatures)
                 throw new CommandException($"The data has {data.FeatureNames.Length} numeric feature columns; the model in '{path}' takes {modelFeatures}.");
-            bool mnist = options.UsesMnist(r);
             int seed = r.GetValue(options.Seed) ?? info.Settings.Seed;
             var (trainRows, testRows) = options.Split(r, data, seed);
             var prepared = TrainingRun.Prepare(ml, data, info.Task, trainRows, testRows, labelColumn.Type, preprocess);
@@ -101,7 +100,6 @@ internal static class TrainCommands
                 Console.WriteLine($"Fine-tuning {path} ({info.EpochsCompleted} epochs done) for {spec.Epochs} epochs: schedule {Describe(spec.Schedule)}, base lr {TrainingRun.Format(spec.LearningRate)}, {spec.Optimizer}");
                 result = FitInterruptible(ml, prepared, outputPath, null, (progress, checkpoint) => TrainingRun.Trainer(ml, info.Task, spec, prepared.Test, progress, checkpoint), (trainer, d) => trainer.Fit(d, torch));
             }
-            _ = mnist;
             Finish(ml, prepared, result, outputPath, plotPath);
         }));
         return command;
@@ -217,7 +215,14 @@ internal static class TrainCommands
         string checkpoint = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.checkpoint");
         bool interrupted = false;
         void Cancel() { interrupted = true; CancelExecution(ml); }
-        ConsoleCancelEventHandler onCtrlC = (_, e) => { e.Cancel = true; Console.Error.WriteLine("Interrupted: stopping after the current step."); Cancel(); };
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
+        {
+            // A second Ctrl+C ends the process at once.
+            if (interrupted) return;
+            e.Cancel = true;
+            Console.Error.WriteLine("Interrupted: stopping after the current step and saving a resumable model (Ctrl+C again to quit now).");
+            Cancel();
+        };
         Console.CancelKeyPress += onCtrlC;
         try
         {
