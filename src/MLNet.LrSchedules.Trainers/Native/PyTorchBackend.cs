@@ -40,6 +40,8 @@ public enum BackendProblem
     TorchSharpLibraryMissing,
     /// <summary>TorchSharp already initialised another native backend in this process.</summary>
     AlreadyInitialized,
+    /// <summary>The application ships its own libtorch (a TorchSharp-cpu or -cuda package), which TorchSharp would load beside PyTorch's.</summary>
+    ConflictingLibtorch,
 }
 
 /// <summary>What <see cref="PyTorchBackend.Load"/> found and loaded, or what is missing.</summary>
@@ -124,11 +126,12 @@ public sealed class BackendReport
 /// libLibTorchSharp.so); it needs no TorchSharp-cpu or -cuda package.</para>
 /// <para>TorchSharp 0.107 is built against libtorch 2.10: PyTorch 2.10.x is the tested match; later 2.x releases have worked
 /// (2.11 with CUDA 13) but are reported with a warning; earlier ones are refused.</para>
-/// <para>How TorchSharp is made to use the libraries: it asks the runtime for its native libraries by name ("LibTorchSharp",
-/// "torch_cpu", "torch_cuda"), and the runtime asks the TorchSharp assembly's import resolver first; this class installs one that
-/// answers with the handles loaded here (<see cref="TorchSharpRuntime"/> owns it, as an assembly takes a single resolver). The
-/// dynamic linker resolves libLibTorchSharp.so's own dependencies (libtorch.so, libc10.so, libtorch_cpu.so) by soname to the
-/// copies already loaded, so its RUNPATH is never searched.</para>
+/// <para>How TorchSharp is made to use the libraries: its P/Invokes name "LibTorchSharp", and the runtime asks the TorchSharp
+/// assembly's import resolver first; <see cref="TorchSharpRuntime"/> installs one (an assembly takes a single resolver) that answers
+/// with the handle loaded here. TorchSharp's own start-up probing (NativeLibrary.TryLoad by name, which skips the resolver and would
+/// load a libtorch shipped beside the application, such as TorchSharp-cpu's, next to PyTorch's) is switched off by marking its
+/// backend as loaded. The dynamic linker resolves libLibTorchSharp.so's dependencies (libtorch.so, libc10.so, libtorch_cpu.so) by
+/// soname to the copies already loaded, so its RUNPATH is never searched.</para>
 /// </remarks>
 public static class PyTorchBackend
 {
@@ -241,9 +244,6 @@ public static class PyTorchBackend
                 return Fail(report, BackendProblem.NotSupported, "PyTorchBackend supports 64-bit Linux processes; elsewhere reference TorchSharp-cpu or TorchSharp-cuda-windows.");
             if (!Directory.Exists(directory))
                 return Fail(report, BackendProblem.DirectoryNotFound, $"The folder {directory} does not exist; pass a PyTorch installation's torch/lib (python3 -c \"import torch, os; print(os.path.dirname(torch.__file__) + '/lib')\").");
-            if (TorchSharpRuntime.IsLoaded)
-                return Fail(report, BackendProblem.AlreadyInitialized,
-                    "TorchSharp has already initialised its native backend in this process (from the TorchSharp-cpu or -cuda packages); call PyTorchBackend.Load before the first TorchSharp use (before training or scoring).");
 
             var (version, cuda) = ReadVersion(Path.GetDirectoryName(directory)!);
             report.TorchVersion = version;
@@ -281,6 +281,22 @@ public static class PyTorchBackend
                     $"TorchSharp's native library {ElfVersionPatcherFileName} was not found {(sharpLibrary is null ? "beside the application or in the TorchSharp package" : $"at {sharpLibrary}")}; reference the TorchSharp package (it ships the library) or pass its path.");
             }
 
+            // TorchSharp probes the application's folders by name (without the resolver): a libtorch found there would load beside
+            // PyTorch's and abort the process, so refuse instead.
+            var conflicts = ConflictingLibraries(directory);
+            if (conflicts.Count > 0)
+            {
+                report.Missing.Clear();
+                return Fail(report, BackendProblem.ConflictingLibtorch,
+                    $"The application ships its own libtorch ({string.Join(", ", conflicts)}), from a TorchSharp-cpu or TorchSharp-cuda-* package: TorchSharp would load it beside PyTorch's and the process would abort. "
+                    + "Reference only the TorchSharp package (it carries libLibTorchSharp.so) in an application that uses PyTorchBackend.");
+            }
+
+            // Checked after the folder so that a wrong folder is reported as such in any process.
+            if (TorchSharpRuntime.IsLoaded)
+                return Fail(report, BackendProblem.AlreadyInitialized,
+                    "TorchSharp has already initialised its native backend in this process (from the TorchSharp-cpu or -cuda packages); call PyTorchBackend.Load before the first TorchSharp use (before training or scoring).");
+
             var handles = new Dictionary<string, IntPtr>(StringComparer.Ordinal);
             string[] order = report.HasCudaLibraries
                 ? ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"]
@@ -309,7 +325,8 @@ public static class PyTorchBackend
 
             try
             {
-                TorchSharpRuntime.UseExternalBackend(handles, $"PyTorch {version ?? "(version unknown)"} at {directory}");
+                if (!TorchSharpRuntime.UseExternalBackend(handles, $"PyTorch {version ?? "(version unknown)"} at {directory}"))
+                    report.WarningList.Add("This TorchSharp version's loader could not be told the backend is in place: it probes its own folders first, so the application must not ship a libtorch (no TorchSharp-cpu / -cuda package).");
                 TorchSharpRuntime.EnsureLoaded();
                 if (report.HasCudaLibraries && report.DriverFound)
                 {
@@ -391,6 +408,35 @@ public static class PyTorchBackend
             error = lines.Length > 0 ? lines[^1] : exception.Message;
             return false;
         }
+    }
+
+    // The libraries TorchSharp probes by name (torch_cpu, torch_cuda) and their dependencies, where the runtime would find them,
+    // unless they are the very files of the PyTorch folder (then the dynamic linker hands back the loaded ones).
+    private static List<string> ConflictingLibraries(string directory)
+    {
+        string[] names = ["libtorch_cpu.so", "libc10.so", "libtorch.so", "libtorch_cuda.so", "libc10_cuda.so"];
+        var conflicts = new List<string>();
+        foreach (string searchDirectory in TorchSharpRuntime.NativeSearchDirectories())
+            foreach (string name in names)
+            {
+                string candidate = Path.Combine(searchDirectory, name);
+                if (!File.Exists(candidate)) continue;
+                string ours = Path.Combine(directory, name);
+                if (File.Exists(ours) && RealPath(ours) == RealPath(candidate)) continue;
+                conflicts.Add(candidate);
+            }
+        return conflicts;
+    }
+
+    private static string RealPath(string path)
+    {
+        var info = new FileInfo(path);
+        string resolved = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+        string? folder = Path.GetDirectoryName(resolved);
+        if (folder is null) return resolved;
+        var folderInfo = new DirectoryInfo(folder);
+        string realFolder = folderInfo.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folderInfo.FullName;
+        return Path.Combine(realFolder, Path.GetFileName(resolved));
     }
 
     private static bool SameDirectory(string a, string b) =>

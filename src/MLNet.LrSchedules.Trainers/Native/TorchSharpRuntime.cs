@@ -76,7 +76,9 @@ public static class TorchSharpRuntime
     /// Hands TorchSharp libraries that are already loaded (keys are TorchSharp's names: LibTorchSharp, torch_cpu, torch_cuda, …),
     /// so that it uses them instead of probing its own folders. Must run before <see cref="EnsureLoaded"/>.
     /// </summary>
-    internal static void UseExternalBackend(IReadOnlyDictionary<string, IntPtr> libraries, string description)
+    /// <returns>True when TorchSharp's own probing is switched off; false when this TorchSharp version has no such switch
+    /// (it then probes by name first, and may load a libtorch the application ships beside the one given here).</returns>
+    internal static bool UseExternalBackend(IReadOnlyDictionary<string, IntPtr> libraries, string description)
     {
         lock (Gate)
         {
@@ -86,15 +88,52 @@ public static class TorchSharpRuntime
                 foreach (var (name, handle) in libraries) Preloaded[LibraryKey(name)] = handle;
             InstallResolver();
             ExternalBackend = description;
+            return MarkBackendLoaded();
         }
     }
 
+    // TorchSharp's LoadNativeBackend probes "torch_cpu", "torch_cuda" and "LibTorchSharp" with NativeLibrary.TryLoad(name, assembly),
+    // which searches the application's folders without asking the import resolver. Its type initializer probes once (PyTorchBackend
+    // makes sure no other libtorch is there to be found); its private flags nativeBackendLoaded / nativeBackendCudaLoaded
+    // (TorchSharp 0.10x) then say the backend is in place, so that later CUDA initialisation probes nothing either, and every
+    // P/Invoke goes through the resolver to the libraries given here.
+    private static bool MarkBackendLoaded()
+    {
+        const BindingFlags flags = BindingFlags.Static | BindingFlags.NonPublic;
+        var cpu = typeof(torch).GetField("nativeBackendLoaded", flags);
+        var cuda = typeof(torch).GetField("nativeBackendCudaLoaded", flags);
+        if (cpu?.FieldType != typeof(bool) || cuda?.FieldType != typeof(bool)) return false;
+        cpu.SetValue(null, true);
+        cuda.SetValue(null, true);
+        return true;
+    }
+
     /// <summary>The path of a libLibTorchSharp.so that loads on this system: <paramref name="library"/> itself, or a patched copy under the temp directory.</summary>
+    /// <remarks>Patched in place when writable: TorchSharp's own start-up probing opens this very file by name, and gets the
+    /// already-loaded library only when it is the same file.</remarks>
     internal static string LoadablePath(string library)
     {
         if (!ElfVersionPatcher.SystemNeedsTorchSharpPatch()) return library;
         if (FindRequirement(library) is not { IsWeak: false }) return library;
-        return PatchedCopy(library);
+        try
+        {
+            ElfVersionPatcher.MarkVersionWeak(library, ElfVersionPatcher.TorchSharpMissingVersion);
+            return library;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return PatchedCopy(library);
+        }
+    }
+
+    /// <summary>The application's native search folders, in the runtime's probing order (where NativeLibrary.TryLoad by name looks).</summary>
+    internal static IReadOnlyList<string> NativeSearchDirectories()
+    {
+        var directories = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirectories)
+            directories.AddRange(searchDirectories.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        directories.Add(AppContext.BaseDirectory);
+        return directories.Select(d => Path.GetFullPath(d)).Distinct(StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>TorchSharp's native library in the places the runtime and TorchSharp look, in their order.</summary>
