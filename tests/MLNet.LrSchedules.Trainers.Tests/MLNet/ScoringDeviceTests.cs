@@ -23,7 +23,7 @@ public sealed class ScoringDeviceTests
                 Epochs = 2, HiddenLayers = [8], Seed = 1, Device = device, ScoringDevice = scoringDevice,
             }))
             .Fit(train);
-        return (model, model.LastTransformer);
+        return (new TransformerChain<ITransformer>(model.ToArray()), model.LastTransformer);
     }
 
     [TestMethod]
