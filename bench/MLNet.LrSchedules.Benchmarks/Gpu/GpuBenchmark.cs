@@ -16,7 +16,8 @@ namespace MLNet.LrSchedules.Benchmarks.Gpu;
 /// </summary>
 /// <remarks>
 /// Options: <c>--torch-lib DIR</c> (a PyTorch torch/lib; default $LRSCHED_TORCH_LIB), <c>--python</c> (find PyTorch through python3),
-/// <c>--epochs N</c> (default 5), <c>--batch N</c> (default 32, the trainer's default), <c>--data FILE</c>, <c>--out FILE</c> (markdown),
+/// <c>--epochs N</c> (default 5), <c>--batch N</c> (default 32, the trainer's default), <c>--hidden 64,4096</c> (hidden sizes),
+/// <c>--data FILE</c>, <c>--out FILE</c> (markdown),
 /// <c>--cpu-only</c>.
 /// </remarks>
 public static class GpuBenchmark
@@ -30,6 +31,7 @@ public static class GpuBenchmark
         int batch = int.Parse(Option(args, "--batch") ?? "32", CultureInfo.InvariantCulture);
         string data = Option(args, "--data") ?? Path.Combine(AppContext.BaseDirectory, "Data", "mnist-10k.csv.gz");
         string? outFile = Option(args, "--out");
+        int[] hiddenSizes = (Option(args, "--hidden") ?? "64,4096").Split(',').Select(h => int.Parse(h, CultureInfo.InvariantCulture)).ToArray();
         var report = new StringBuilder();
         void Line(string text)
         {
@@ -64,7 +66,7 @@ public static class GpuBenchmark
 
         var devices = cudaAvailable ? new[] { ComputeDevice.Cpu, ComputeDevice.Cuda } : [ComputeDevice.Cpu];
         bool overheadMet = true;
-        foreach (int hidden in new[] { 64, 4096 })
+        foreach (int hidden in hiddenSizes)
             foreach (var device in devices)
             {
                 var (first, steady, accuracy) = Trainer(trainX, trainY, testX, testY, hidden, device, epochs, batch);
