@@ -293,9 +293,11 @@ public static class PyTorchBackend
             }
 
             // Checked after the folder so that a wrong folder is reported as such in any process.
-            if (TorchSharpRuntime.IsLoaded)
+            if (TorchSharpRuntime.IsLoaded || MappedElsewhere(directory) is not null)
                 return Fail(report, BackendProblem.AlreadyInitialized,
-                    "TorchSharp has already initialised its native backend in this process (from the TorchSharp-cpu or -cuda packages); call PyTorchBackend.Load before the first TorchSharp use (before training or scoring).");
+                    "TorchSharp has already initialised its native backend in this process"
+                    + (MappedElsewhere(directory) is { } other ? $" (libtorch_cpu.so from {other})" : " (from the TorchSharp-cpu or -cuda packages)")
+                    + "; call PyTorchBackend.Load before the first TorchSharp use (before training or scoring).");
 
             var handles = new Dictionary<string, IntPtr>(StringComparer.Ordinal);
             string[] order = report.HasCudaLibraries
@@ -428,16 +430,42 @@ public static class PyTorchBackend
         return conflicts;
     }
 
+    // A libtorch_cpu.so already mapped into this process from another file (TorchSharp used directly, before this call).
+    private static string? MappedElsewhere(string directory)
+    {
+        const string Maps = "/proc/self/maps";
+        if (!File.Exists(Maps)) return null;
+        string ours = RealPath(Path.Combine(directory, "libtorch_cpu.so"));
+        foreach (string line in File.ReadLines(Maps))
+        {
+            int slash = line.IndexOf('/');
+            if (slash < 0 || !line.EndsWith("/libtorch_cpu.so", StringComparison.Ordinal)) continue;
+            string mapped = line[slash..];
+            if (mapped != ours) return mapped;
+        }
+        return null;
+    }
+
+    // The canonical path, as /proc/self/maps shows it (every symbolic link along the way resolved).
     private static string RealPath(string path)
     {
-        var info = new FileInfo(path);
-        string resolved = info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
-        string? folder = Path.GetDirectoryName(resolved);
-        if (folder is null) return resolved;
-        var folderInfo = new DirectoryInfo(folder);
-        string realFolder = folderInfo.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folderInfo.FullName;
-        return Path.Combine(realFolder, Path.GetFileName(resolved));
+        IntPtr resolved = RealPathNative(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero) return Path.GetFullPath(path);
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved) ?? Path.GetFullPath(path);
+        }
+        finally
+        {
+            FreeNative(resolved);
+        }
     }
+
+    [DllImport("libc", EntryPoint = "realpath")]
+    private static extern IntPtr RealPathNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void FreeNative(IntPtr pointer);
 
     private static bool SameDirectory(string a, string b) =>
         string.Equals(Path.GetFullPath(a).TrimEnd('/'), Path.GetFullPath(b).TrimEnd('/'), StringComparison.Ordinal);

@@ -141,6 +141,35 @@ public sealed class PyTorchBackendTests
         Assert.IsEmpty(report.LoadedLibraries);
     }
 
+    [TestMethod]
+    public void AfterTorchSharpHasStarted_IsRefused()
+    {
+        TorchSharpRuntime.EnsureLoaded();
+        string lib = Path.Combine(FakeTorch("2.10.0+cpu", null), "lib");
+        LinkAppLibtorch(lib);
+
+        var report = PyTorchBackend.Load(lib);
+
+        Assert.AreEqual(BackendProblem.AlreadyInitialized, report.Problem);
+        StringAssert.Contains(report.Message, "call PyTorchBackend.Load before the first TorchSharp use");
+        Assert.IsEmpty(report.LoadedLibraries);
+        Assert.IsNull(PyTorchBackend.Current);
+    }
+
+    // The libtorch beside this test assembly (TorchSharp-cpu's), linked into a PyTorch-like torch/lib.
+    private static string LinkAppLibtorch(string lib)
+    {
+        string native = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory }
+            .First(folder => File.Exists(Path.Combine(folder, "libtorch_cpu.so")));
+        foreach (string file in Directory.GetFiles(native))
+        {
+            string name = Path.GetFileName(file);
+            if (name is "libc10.so" or "libtorch_cpu.so" or "libtorch.so" || name.StartsWith("libgomp", StringComparison.Ordinal))
+                File.CreateSymbolicLink(Path.Combine(lib, name), file);
+        }
+        return native;
+    }
+
     /// <summary>
     /// End to end on the CPU: the TorchSharp-cpu libtorch beside this test assembly, laid out as a PyTorch install (torch/lib
     /// symlinks + version.py, nothing on LD_LIBRARY_PATH), loaded by PyTorchBackend in a fresh test process (this one already runs
@@ -152,16 +181,9 @@ public sealed class PyTorchBackendTests
     [Timeout(300_000, CooperativeCancellation = true)]
     public void CpuLibtorchAsAPyTorchInstall_LoadsInAFreshProcess()
     {
-        string native = new[] { Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"), AppContext.BaseDirectory }
-            .First(folder => File.Exists(Path.Combine(folder, "libtorch_cpu.so")));
         string torch = FakeTorch("2.10.0+cpu", null);
         string lib = Path.Combine(torch, "lib");
-        foreach (string file in Directory.GetFiles(native))
-        {
-            string name = Path.GetFileName(file);
-            if (name is "libc10.so" or "libtorch_cpu.so" or "libtorch.so" || name.StartsWith("libgomp", StringComparison.Ordinal))
-                File.CreateSymbolicLink(Path.Combine(lib, name), file);
-        }
+        string native = LinkAppLibtorch(lib);
 
         string self = typeof(PyTorchBackendTests).Assembly.Location;
         string host = Environment.ProcessPath!;
