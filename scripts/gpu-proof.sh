@@ -15,6 +15,8 @@ runtime=$(ls "$dotnet_root/shared/Microsoft.NETCore.App" | sort -V | tail -1)
 rm -rf "$out"
 mkdir -p "$out"
 staging=$(mktemp -d)
+# Build outputs outside the repository and kept between runs (a second pack is incremental).
+artifacts=${LRSCHED_PROOF_ARTIFACTS:-${TMPDIR:-/tmp}/lrsched-gpu-proof-$(printf %s "$root" | md5sum | cut -c1-8)}
 trap 'rm -rf "$staging"' EXIT
 
 echo "== .NET runtime $runtime from $dotnet_root"
@@ -25,11 +27,20 @@ for project in tests/MLNet.LrSchedules.Trainers.Tests bench/MLNet.LrSchedules.Be
   name=$(basename "$project")
   echo "== publish $name (framework-dependent, no libtorch)"
   dotnet publish "$root/$project" -c Release --no-self-contained -p:LrSchedNoLibtorch=true \
-    --artifacts-path "$staging/artifacts" -o "$staging/apps/$name" -nologo -v quiet
+    --artifacts-path "$artifacts" -o "$staging/apps/$name" -nologo -v quiet
+  # Native assets of other platforms (SkiaSharp, ML.NET, ...) are dead weight on linux-x64.
+  if [ -d "$staging/apps/$name/runtimes" ]; then
+    find "$staging/apps/$name/runtimes" -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
+  fi
   if ls "$staging/apps/$name" "$staging/apps/$name/runtimes/linux-x64/native" 2>/dev/null | grep -qE '^lib(torch|c10)'; then
     echo "error: $name still ships a libtorch; PyTorchBackend would refuse it" >&2; exit 1
   fi
 done
+# The two apps share most files: identical ones become hard links, which tar stores once.
+(cd "$staging/apps/MLNet.LrSchedules.Benchmarks" && find . -type f | while read -r file; do
+  other="../MLNet.LrSchedules.Trainers.Tests/$file"
+  if [ -f "$other" ] && cmp -s "$file" "$other"; then ln -f "$other" "$file"; fi
+done)
 tar -C "$staging/apps" -cJf "$out/apps.tar.xz" .
 cp "$root/scripts/gpu-run.sh" "$out/gpu-run.sh"
 chmod +x "$out/gpu-run.sh"

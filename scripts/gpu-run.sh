@@ -11,11 +11,14 @@ mkdir -p "$out"
 torch_lib=${LRSCHED_TORCH_LIB:-}
 if [ "${1:-}" = "--torch-lib" ]; then torch_lib=$2; fi
 
+for packed in dotnet-runtime.tar.xz apps.tar.xz; do
+  [ -f "$here/$packed" ] || { echo "error: $here/$packed not found: run scripts/gpu-proof.sh first, then this script from the folder it writes (.device/)" >&2; exit 2; }
+done
 work=${LRSCHED_DEVICE_WORK:-$here/.unpacked}
 if [ ! -x "$work/dotnet/dotnet" ] || [ "$here/apps.tar.xz" -nt "$work/.stamp" ]; then
   rm -rf "$work" && mkdir -p "$work/dotnet" "$work/apps"
-  tar -C "$work/dotnet" -xJf "$here/dotnet-runtime.tar.xz"
-  tar -C "$work/apps" -xJf "$here/apps.tar.xz"
+  tar -C "$work/dotnet" -xJf "$here/dotnet-runtime.tar.xz" && tar -C "$work/apps" -xJf "$here/apps.tar.xz" \
+    || { echo "error: unpacking failed" >&2; exit 2; }
   touch "$work/.stamp"
 fi
 export DOTNET_ROOT="$work/dotnet" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
