@@ -14,7 +14,8 @@ if [ "${1:-}" = "--torch-lib" ]; then torch_lib=$2; fi
 for packed in dotnet-runtime.tar.xz apps.tar.xz; do
   [ -f "$here/$packed" ] || { echo "error: $here/$packed not found: run scripts/gpu-proof.sh first, then this script from the folder it writes (.device/)" >&2; exit 2; }
 done
-work=${LRSCHED_DEVICE_WORK:-$here/.unpacked}
+# Unpacked outside the packed folder, which must stay small enough for the device tool to carry.
+work=${LRSCHED_DEVICE_WORK:-${TMPDIR:-/tmp}/lrsched-gpu-run}
 if [ ! -x "$work/dotnet/dotnet" ] || [ "$here/apps.tar.xz" -nt "$work/.stamp" ]; then
   rm -rf "$work" && mkdir -p "$work/dotnet" "$work/apps"
   tar -C "$work/dotnet" -xJf "$here/dotnet-runtime.tar.xz" && tar -C "$work/apps" -xJf "$here/apps.tar.xz" \
