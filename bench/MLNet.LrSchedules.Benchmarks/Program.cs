@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Running;
 using MLNet.LrSchedules.Benchmarks;
 
+if (args.Length > 0 && args[0] == "gpu")
+    return MLNet.LrSchedules.Benchmarks.Gpu.GpuBenchmark.Run(args[1..]);
 if (args.Length > 0 && args[0] == "quality")
     return MLNet.LrSchedules.Benchmarks.Quality.TrainerQuality.Run(args[1..]);
 if (args.Contains("--list-samples"))

@@ -76,12 +76,23 @@ internal sealed class MlpNetwork : nn.Module<Tensor, Tensor>
         return output.forward(x);
     }
 
-    /// <summary>The weights in TorchSharp's module format.</summary>
+    /// <summary>The weights in TorchSharp's module format, always written from CPU tensors (the bytes do not depend on the device).</summary>
     public byte[] SaveWeights()
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-            save(writer);
+        {
+            if (parameters().All(p => p.device_type == DeviceType.CPU))
+            {
+                save(writer);
+            }
+            else
+            {
+                using var cpu = new MlpNetwork(Spec, 0);
+                cpu.CopyParametersFrom(this);
+                cpu.save(writer);
+            }
+        }
         return stream.ToArray();
     }
 

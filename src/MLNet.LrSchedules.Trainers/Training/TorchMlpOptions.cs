@@ -105,6 +105,11 @@ public abstract class TorchMlpOptions
     /// <value>Default <see cref="ComputeDevice.Cpu"/>, which is bit-for-bit reproducible.</value>
     public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
 
+    /// <summary>Where the fitted transformer scores; null scores on <see cref="Device"/>. Not saved with the model: a loaded model
+    /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchMlpTransformer.WithDevice"/> picks another.</summary>
+    /// <value>Default null.</value>
+    public ComputeDevice? ScoringDevice { get; set; }
+
     /// <summary>Receives live progress after each optimizer step (called on the training thread).</summary>
     /// <value>Default null.</value>
     public IProgress<TrainingProgress>? Progress { get; set; }
@@ -148,6 +153,8 @@ public abstract class TorchMlpOptions
             Require(double.IsFinite(clip) && clip > 0, nameof(GradientClipNorm), clip, "null or a finite number > 0");
         Require(Enum.IsDefined(StepScheduleEvery), nameof(StepScheduleEvery), StepScheduleEvery, "Step or Epoch");
         Require(Enum.IsDefined(Device), nameof(Device), Device, "Cpu, Cuda or Auto");
+        if (ScoringDevice is { } scoringDevice)
+            Require(Enum.IsDefined(scoringDevice), nameof(ScoringDevice), scoringDevice, "null, Cpu, Cuda or Auto");
         if (EarlyStoppingPatience is { } patience)
         {
             Require(patience >= 1, nameof(EarlyStoppingPatience), patience, "null or an integer >= 1");

@@ -191,7 +191,7 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
         try
         {
             var result = engine.Train(train, validation, progress, o.Logger, cancellation.Token, onEpochEnd);
-            return new TorchMlpTransformer(_env, Model(result));
+            return new TorchMlpTransformer(_env, Model(result), o.ScoringDevice ?? o.Device);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {

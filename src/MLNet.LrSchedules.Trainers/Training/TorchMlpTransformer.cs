@@ -13,13 +13,34 @@ namespace MLNet.LrSchedules.Trainers;
 public sealed class TorchMlpTransformer : ITransformer, IDisposable
 {
     private readonly object _gate = new();
+    private readonly IHostEnvironment _env;
     private MlpScorer? _scorer;
     private bool _disposed;
 
-    internal TorchMlpTransformer(IHostEnvironment env, TorchMlpModel model)
+    internal TorchMlpTransformer(IHostEnvironment env, TorchMlpModel model, ComputeDevice? scoringDevice = null)
     {
         ArgumentNullException.ThrowIfNull(env);
+        _env = env;
         Model = model;
+        // A model trained on a GPU still scores where there is none: Auto falls back to the CPU.
+        ScoringDevice = scoringDevice ?? (model.Settings.Device == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto);
+    }
+
+    /// <summary>
+    /// Where rows are scored. A fitted transformer scores on <see cref="TorchMlpOptions.ScoringDevice"/> (default: the training
+    /// device); a loaded one on <see cref="ComputeDevice.Auto"/> when it was trained on a GPU (the GPU where there is one, else the
+    /// CPU), on the CPU otherwise. The saved weights do not depend on it.
+    /// </summary>
+    public ComputeDevice ScoringDevice { get; }
+
+    /// <summary>The same model scoring on <paramref name="device"/>; this transformer is unchanged. The two share no native memory.</summary>
+    /// <param name="device">Cpu, Cuda (fails on first scoring where no CUDA backend is available) or Auto.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="device"/> is not a <see cref="ComputeDevice"/> value.</exception>
+    public TorchMlpTransformer WithDevice(ComputeDevice device)
+    {
+        if (!Enum.IsDefined(device))
+            throw new ArgumentOutOfRangeException(nameof(device), device, $"Parameter 'device' must be Cpu, Cuda or Auto; received {device}.");
+        return new TorchMlpTransformer(_env, Model, device);
     }
 
     /// <summary>The network, schedule, optimizer, settings and history of the fit.</summary>
@@ -77,9 +98,7 @@ public sealed class TorchMlpTransformer : ITransformer, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             // Built on first use: reading a model's metadata or saving it never needs the native TorchSharp runtime.
-            // A model trained on a GPU still scores where there is none: Auto falls back to the CPU.
-            var device = Model.Settings.Device == ComputeDevice.Cpu ? ComputeDevice.Cpu : ComputeDevice.Auto;
-            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, device);
+            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, ScoringDevice);
         }
     }
 
