@@ -226,11 +226,11 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
             // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
             var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
                 _task, featureCount, classes, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
-            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
+            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !o.ShuffleRows };
         }
         if (source.RowCount == 0)
             throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
-        return o.ShuffleRows ? source : new InOrder(source);
+        return o.ShuffleRows || source is InMemoryBatchSource ? source : new InOrder(source);
     }
 
     /// <summary>Serves a source's batches in the data's order (the engine asks for shuffled training batches).</summary>
