@@ -44,10 +44,10 @@ internal static class ScaleBenchmark
 
     private static int Child(string[] args)
     {
-        long rows = long.Parse(args[2], CultureInfo.InvariantCulture);
-        var mode = Enum.Parse<DataLoading>(args[3]);
-        int maxSteps = int.Parse(args[4], CultureInfo.InvariantCulture);
-        int batch = int.Parse(args[5], CultureInfo.InvariantCulture);
+        long rows = long.Parse(args[1], CultureInfo.InvariantCulture);
+        var mode = Enum.Parse<DataLoading>(args[2]);
+        int maxSteps = int.Parse(args[3], CultureInfo.InvariantCulture);
+        int batch = int.Parse(args[4], CultureInfo.InvariantCulture);
         TorchSharpRuntime.EnsureLoaded();
         var ml = new MLContext(seed: 1);
         var data = new SyntheticDataView(rows);
