@@ -27,7 +27,7 @@ internal static class QuickOverhead
         var hand = new List<(double Wall, double Cpu)>();
         var trainer = new List<(double Wall, double Cpu)>();
         var process = Process.GetCurrentProcess();
-        (double, double) Time(Action action)
+        (double Wall, double Cpu) Time(Action action)
         {
             process.Refresh();
             var cpu = process.TotalProcessorTime;
@@ -58,6 +58,12 @@ internal static class QuickOverhead
         Console.WriteLine($"hand-written loop: median wall {Median(hand.Select(h => h.Wall)):F0} ms [{List(hand.Select(h => h.Wall))}], median CPU {Median(hand.Select(h => h.Cpu)):F0} ms [{List(hand.Select(h => h.Cpu))}]");
         Console.WriteLine($"ML.NET trainer:    median wall {Median(trainer.Select(h => h.Wall)):F0} ms [{List(trainer.Select(h => h.Wall))}], median CPU {Median(trainer.Select(h => h.Cpu)):F0} ms [{List(trainer.Select(h => h.Cpu))}]");
         Console.WriteLine($"engine alone:      median wall {Median(engineTimes.Select(h => h.Wall)):F0} ms, median CPU {Median(engineTimes.Select(h => h.Cpu)):F0} ms [{List(engineTimes.Select(h => h.Cpu))}]");
+        using (var probe = new MLNet.LrSchedules.Trainers.TrainingEngine(settings))
+        {
+            probe.GetWeights();
+            var w = Time(() => { for (int k = 0; k < 20; k++) probe.GetWeights(); });
+            Console.WriteLine($"engine.GetWeights(): {w.Wall / 20:F2} ms wall, {w.Cpu / 20:F2} ms CPU each (a checkpoint capture serializes the weights and the optimizer state)");
+        }
         Console.WriteLine($"ratio trainer / hand-written: wall {Median(trainer.Select(h => h.Wall)) / Median(hand.Select(h => h.Wall)):F3}, CPU {Median(trainer.Select(h => h.Cpu)) / Median(hand.Select(h => h.Cpu)):F3}");
         return 0;
     }

@@ -438,6 +438,14 @@ public sealed class TrainingEngine : IDisposable
 
     private Tensor Loss(Tensor output, Tensor labels, Tensor? weights)
     {
+        // Unweighted: the loss functions' own mean (one kernel forward and backward, as a hand-written loop calls them).
+        if (weights is null)
+            return _settings.Task switch
+            {
+                TrainingTask.MulticlassClassification => nn.functional.cross_entropy(output, labels),
+                TrainingTask.BinaryClassification => nn.functional.binary_cross_entropy_with_logits(output.squeeze(1), labels),
+                _ => nn.functional.mse_loss(output.squeeze(1), labels),
+            };
         var perExample = PerExampleLoss(output, labels);
         return weights is null ? perExample.mean() : perExample.mul(weights).sum().div(weights.sum());
     }
