@@ -59,8 +59,9 @@ internal sealed class DataViewRowReader : IDisposable
         if (_buffer.Length != FeatureCount)
             throw new InvalidOperationException($"Column '{_featureColumn}' of the {_dataName} has {_buffer.Length} values at row {row}; expected {FeatureCount}.");
         _buffer.CopyTo(features);
-        for (int i = 0; i < features.Length; i++)
-            if (!float.IsFinite(features[i]))
+        if (!AllFinite(features))
+            for (int i = 0; i < features.Length; i++)
+                if (!float.IsFinite(features[i]))
                 throw new InvalidOperationException(
                     $"Column '{_featureColumn}' of the {_dataName} holds {Format(features[i])} at row {row}, slot {i}: features must be finite. "
                     + "Replace missing values first (mlContext.Transforms.ReplaceMissingValues) or filter the rows.");
@@ -76,6 +77,22 @@ internal sealed class DataViewRowReader : IDisposable
     }
 
     public void Dispose() => _cursor.Dispose();
+
+    /// <summary>x − x is 0 for a finite x and NaN for NaN and ±infinity: a vectorized check of the whole row.</summary>
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
+            foreach (var v in vectors)
+                if (!System.Numerics.Vector.EqualsAll(v - v, System.Numerics.Vector<float>.Zero)) return false;
+            i = vectors.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return false;
+        return true;
+    }
 
     private static Func<long, float> MakeLabelReader(DataViewRowCursor cursor, DataViewSchema.Column label, string column, TrainingTask task, int classes, string dataName)
     {

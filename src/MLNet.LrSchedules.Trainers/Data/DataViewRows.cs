@@ -32,11 +32,19 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
         var labels = new GrowingArray(known is { } n ? (int)n : 1024);
         using var reader = new DataViewRowReader(data, featureColumn, labelColumn, weightColumn, task, featureCount, classCount, dataName, checkAlive);
         var weights = reader.HasWeights ? new GrowingArray(labels.Capacity) : null;
-        var row = new float[featureCount];
-        while (reader.Next(row, out float label, out float weight))
+        // A row is read straight into its place in the features array while there is room (always, when the count was
+        // known): growing it for the end-of-data probe would double it and cost a trimming copy.
+        var scratch = new float[featureCount];
+        while (true)
         {
+            bool room = features.HasRoom(featureCount);
+            if (!reader.Next(room ? features.Reserve(featureCount) : scratch, out float label, out float weight))
+            {
+                if (room) features.Unreserve(featureCount);
+                break;
+            }
+            if (!room) features.Add(scratch);
             if (reader.RowsRead > maxRows) return maxFeatureBytes is null ? throw TooLarge(dataName, reader.RowsRead) : null;
-            features.Add(row);
             labels.Add(label);
             weights?.Add(weight);
         }
@@ -72,6 +80,19 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
             values.CopyTo(_items.AsSpan(Count));
             Count += values.Length;
         }
+
+        public bool HasRoom(int count) => Count + count <= _items.Length;
+
+        /// <summary>Appends <paramref name="count"/> slots and returns them to be written.</summary>
+        public Span<float> Reserve(int count)
+        {
+            if (Count + count > _items.Length) Grow(Count + count);
+            Count += count;
+            return _items.AsSpan(Count - count, count);
+        }
+
+        /// <summary>Takes back the last reservation (nothing was read into it).</summary>
+        public void Unreserve(int count) => Count -= count;
 
         public float[] ToArray() => Count == _items.Length ? _items : _items[..Count];
 
