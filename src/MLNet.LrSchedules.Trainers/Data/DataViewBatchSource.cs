@@ -13,6 +13,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// seeds it, so the order is a pure function of (seed, epoch). When the whole data fits in one window the batches are exactly
 /// those of <see cref="InMemoryBatchSource"/>; without shuffling they always are. Batches run across window boundaries, so
 /// only the last batch of an epoch is short.</para>
+/// <para>Unlike <see cref="InMemoryBatchSource"/>, a batch's arrays are reused for the next batch of the epoch: read a batch before moving on.</para>
 /// </remarks>
 internal sealed class DataViewBatchSource : IBatchSource
 {
@@ -107,10 +108,9 @@ internal sealed class DataViewBatchSource : IBatchSource
                 if (weights is not null) weights[filled] = windowWeights[row];
                 if (++filled == batchSize)
                 {
+                    // The arrays are reused for the next batch: the engine copies a batch into tensors before asking for
+                    // the next, and fresh ~1 MB arrays per batch would churn the large-object heap.
                     yield return new Batch(features, labels, weights, filled);
-                    features = new float[(long)batchSize * width];
-                    labels = new float[batchSize];
-                    weights = weighted ? new float[batchSize] : null;
                     filled = 0;
                 }
             }
