@@ -1,6 +1,4 @@
-using System.Globalization;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 
 namespace MLNet.LrSchedules.Trainers;
 
@@ -17,105 +15,91 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
     /// Reads every row with a cursor, checking as it goes: features finite, labels present and in range,
     /// weights finite and &gt;= 0. Every error names the column and the 0-based row.
     /// </summary>
-    /// <remarks><paramref name="checkAlive"/> is called every few thousand rows and throws when the run was canceled.</remarks>
-    public static DataViewRows Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
-        TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive)
+    /// <remarks>
+    /// <paramref name="checkAlive"/> is called every few thousand rows and throws when the run was canceled.
+    /// With <paramref name="maxFeatureBytes"/>, gives up and returns null as soon as the features would take more than that many bytes.
+    /// </remarks>
+    public static DataViewRows? Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
+        TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive, long? maxFeatureBytes = null)
     {
-        var schema = data.Schema;
-        var features = schema[featureColumn];
-        var label = schema[labelColumn];
-        var weight = weightColumn is null ? (DataViewSchema.Column?)null : schema[weightColumn];
-        var active = weight is { } w ? new[] { features, label, w } : new[] { features, label };
+        long maxRows = maxFeatureBytes is { } bytes ? bytes / (4L * featureCount) : long.MaxValue;
+        // Arrays cannot exceed int.MaxValue elements: past that, the rows must be streamed.
+        maxRows = Math.Min(maxRows, Array.MaxLength / featureCount);
+        long? known = data.GetRowCount();
+        if (known > maxRows) return maxFeatureBytes is null ? throw TooLarge(dataName, known.Value) : null;
 
-        var featureValues = new List<float>();
-        var labels = new List<float>();
-        var weights = weight is null ? null : new List<float>();
-        using (var cursor = data.GetRowCursor(active))
+        var features = new GrowingArray(known is { } k ? checked((int)(k * featureCount)) : featureCount * 1024);
+        var labels = new GrowingArray(known is { } n ? (int)n : 1024);
+        using var reader = new DataViewRowReader(data, featureColumn, labelColumn, weightColumn, task, featureCount, classCount, dataName, checkAlive);
+        var weights = reader.HasWeights ? new GrowingArray(labels.Capacity) : null;
+        // A row is read straight into its place in the features array while there is room (always, when the count was
+        // known): growing it for the end-of-data probe would double it and cost a trimming copy.
+        var scratch = new float[featureCount];
+        while (true)
         {
-            var featureGetter = cursor.GetGetter<VBuffer<float>>(features);
-            var labelGetter = MakeLabelGetter(cursor, label, task);
-            var weightGetter = weight is { } wc ? cursor.GetGetter<float>(wc) : null;
-            VBuffer<float> buffer = default;
-            var dense = new float[featureCount];
-            long row = 0;
-            while (cursor.MoveNext())
+            bool room = features.HasRoom(featureCount);
+            if (!reader.Next(room ? features.Reserve(featureCount) : scratch, out float label, out float weight))
             {
-                if ((row & 4095) == 0) checkAlive();
-                featureGetter(ref buffer);
-                if (buffer.Length != featureCount)
-                    throw new InvalidOperationException($"Column '{featureColumn}' of the {dataName} has {buffer.Length} values at row {row}; expected {featureCount}.");
-                buffer.CopyTo(dense);
-                for (int i = 0; i < dense.Length; i++)
-                    if (!float.IsFinite(dense[i]))
-                        throw new InvalidOperationException(
-                            $"Column '{featureColumn}' of the {dataName} holds {Format(dense[i])} at row {row}, slot {i}: features must be finite. "
-                            + "Replace missing values first (mlContext.Transforms.ReplaceMissingValues) or filter the rows.");
-                featureValues.AddRange(dense);
-                labels.Add(labelGetter(row, labelColumn, classCount, dataName));
-                if (weightGetter is not null)
-                {
-                    float value = 0;
-                    weightGetter(ref value);
-                    if (!float.IsFinite(value) || value < 0)
-                        throw new InvalidOperationException($"Column '{weightColumn}' of the {dataName} holds {Format(value)} at row {row}: example weights must be finite and >= 0.");
-                    weights!.Add(value);
-                }
-                row++;
+                if (room) features.Unreserve(featureCount);
+                break;
             }
+            if (!room) features.Add(scratch);
+            if (reader.RowsRead > maxRows) return maxFeatureBytes is null ? throw TooLarge(dataName, reader.RowsRead) : null;
+            labels.Add(label);
+            weights?.Add(weight);
         }
         if (labels.Count == 0)
             throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
-        if (weights is not null && weights.All(x => x == 0))
+        var weightArray = weights?.ToArray();
+        if (weightArray is not null && weightArray.All(x => x == 0))
             throw new InvalidOperationException($"Every example weight in column '{weightColumn}' of the {dataName} is 0: there is nothing to train on.");
-        return new DataViewRows(featureValues.ToArray(), labels.ToArray(), weights?.ToArray(), featureCount);
+        return new DataViewRows(features.ToArray(), labels.ToArray(), weightArray, featureCount);
     }
 
-    private delegate float LabelReader(long row, string column, int classCount, string dataName);
+    private static InvalidOperationException TooLarge(string dataName, long rows) =>
+        new($"The {dataName} has {rows} or more rows: too many to hold in one array. Stream it instead (option DataLoading = Streaming).");
 
-    private static LabelReader MakeLabelGetter(DataViewRowCursor cursor, DataViewSchema.Column label, TrainingTask task)
+    /// <summary>A float list that hands out its exact-size array without a final copy when the size was known up front.</summary>
+    private sealed class GrowingArray(int capacity)
     {
-        switch (task)
+        private float[] _items = new float[Math.Max(1, capacity)];
+
+        public int Count { get; private set; }
+
+        public int Capacity => _items.Length;
+
+        public void Add(float value)
         {
-            case TrainingTask.MulticlassClassification:
-            {
-                var getter = cursor.GetGetter<uint>(label);
-                return (row, column, classes, dataName) =>
-                {
-                    uint key = 0;
-                    getter(ref key);
-                    if (key == 0)
-                        throw new InvalidOperationException(
-                            $"Column '{column}' of the {dataName} has a missing label at row {row} (key 0: a value the key mapping did not know, or an empty value).");
-                    if (key > classes)
-                        throw new InvalidOperationException(
-                            $"Column '{column}' of the {dataName} has label key {key} at row {row}, out of range: the model has {classes} classes (keys 1 to {classes}).");
-                    return key - 1;
-                };
-            }
-            case TrainingTask.BinaryClassification:
-            {
-                var getter = cursor.GetGetter<bool>(label);
-                return (_, _, _, _) =>
-                {
-                    bool value = false;
-                    getter(ref value);
-                    return value ? 1f : 0f;
-                };
-            }
-            default:
-            {
-                var getter = cursor.GetGetter<float>(label);
-                return (row, column, _, dataName) =>
-                {
-                    float value = 0;
-                    getter(ref value);
-                    if (!float.IsFinite(value))
-                        throw new InvalidOperationException($"Column '{column}' of the {dataName} holds {Format(value)} at row {row}: regression labels must be finite.");
-                    return value;
-                };
-            }
+            if (Count == _items.Length) Grow(Count + 1);
+            _items[Count++] = value;
+        }
+
+        public void Add(ReadOnlySpan<float> values)
+        {
+            if (Count + values.Length > _items.Length) Grow(Count + values.Length);
+            values.CopyTo(_items.AsSpan(Count));
+            Count += values.Length;
+        }
+
+        public bool HasRoom(int count) => Count + count <= _items.Length;
+
+        /// <summary>Appends <paramref name="count"/> slots and returns them to be written.</summary>
+        public Span<float> Reserve(int count)
+        {
+            if (Count + count > _items.Length) Grow(Count + count);
+            Count += count;
+            return _items.AsSpan(Count - count, count);
+        }
+
+        /// <summary>Takes back the last reservation (nothing was read into it).</summary>
+        public void Unreserve(int count) => Count -= count;
+
+        public float[] ToArray() => Count == _items.Length ? _items : _items[..Count];
+
+        private void Grow(int needed)
+        {
+            long size = Math.Max(needed, Math.Min((long)_items.Length * 2, Array.MaxLength));
+            Array.Resize(ref _items, (int)size);
         }
     }
-
-    private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

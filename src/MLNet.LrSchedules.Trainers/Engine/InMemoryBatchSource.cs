@@ -38,6 +38,15 @@ public sealed class InMemoryBatchSource : IBatchSource
     /// <inheritdoc />
     public int FeatureCount { get; }
 
+    internal float[] Features => _features;
+
+    internal float[] Labels => _labels;
+
+    internal float[]? Weights => _weights;
+
+    /// <summary>Serves the rows in their order even when asked to shuffle (the trainer's ShuffleRows = false).</summary>
+    internal bool InDataOrder { get; init; }
+
     /// <inheritdoc />
     public long? RowCount => _labels.Length;
 
@@ -71,7 +80,7 @@ public sealed class InMemoryBatchSource : IBatchSource
     {
         int rows = _labels.Length;
         // Only the index permutation is per epoch; the data itself is gathered batch by batch.
-        int[] order = EpochOrder(rows, epoch, seed, shuffle);
+        int[] order = EpochOrder(rows, epoch, seed, shuffle && !InDataOrder);
         int width = FeatureCount;
         for (int start = 0; start < rows; start += batchSize)
         {

@@ -163,6 +163,8 @@ public sealed class TrainingEngine : IDisposable
         if (_scheduler.Momentum is not null && !Optimizers.HasMomentum(_settings.Optimizer.Kind))
             logger?.LogWarning("The schedule cycles momentum but {Optimizer} has no momentum; only the learning rate follows the schedule.", _settings.Optimizer.Kind);
 
+        _resident?.Dispose();
+        _resident = MakeResident(train);
         var stopReason = TrainingStopReason.Completed;
         var clock = Stopwatch.StartNew();
         long stepsAtStart = _stepsCompleted;
@@ -261,12 +263,12 @@ public sealed class TrainingEngine : IDisposable
 
         double lossSum = 0;
         long lossRows = 0;
-        foreach (var batch in train.ReadBatches(_settings.BatchSize, epoch, _settings.Seed, shuffle: true))
+        foreach (var (batch, gather) in EpochBatches(train, epoch))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            CheckBatch(batch, train.FeatureCount);
             using var scope = NewDisposeScope();
-            var (input, labels, weights) = ToTensors(batch, train.FeatureCount);
+            var (input, labels, weights) = gather?.Invoke() ?? ToTensors(batch!, train.FeatureCount);
+            int batchRows = (int)input.shape[0];
 
             _optimizer.zero_grad();
             var output = _network.forward(input);
@@ -306,8 +308,8 @@ public sealed class TrainingEngine : IDisposable
             if (_settings.StepUnit == ScheduleStepUnit.Step) scheduler.Advance();
             steps.Add(new StepRecord(_stepsCompleted, epoch, learningRate, lossValue, momentum));
             _stepsCompleted++;
-            lossSum += lossValue * batch.Rows;
-            lossRows += batch.Rows;
+            lossSum += lossValue * batchRows;
+            lossRows += batchRows;
 
             if (progress is not null)
             {
@@ -322,6 +324,77 @@ public sealed class TrainingEngine : IDisposable
         if (lossRows == 0)
             throw new InvalidOperationException($"The training source returned no batches in epoch {epoch}.");
         return lossSum / lossRows;
+    }
+
+    /// <summary>
+    /// The batches of an epoch. Rows held in memory on the CPU are copied once per <see cref="Train"/> call into one tensor and
+    /// each batch is gathered from it with <c>index_select</c> (the same rows in the same order as
+    /// <see cref="InMemoryBatchSource.ReadBatches"/>, so the same numbers): no managed copy and no tensor built from a managed
+    /// array per step. Any other source goes through <see cref="IBatchSource.ReadBatches"/>, checked batch by batch.
+    /// </summary>
+    /// <remarks>A resident batch is a function run inside the step's dispose scope, which then owns the gathered tensors.</remarks>
+    private IEnumerable<(Batch? Batch, Func<(Tensor Input, Tensor Labels, Tensor? Weights)>? Gather)> EpochBatches(IBatchSource train, int epoch)
+    {
+        if (_resident is null || !ReferenceEquals(_resident.Source, train))
+        {
+            foreach (var batch in train.ReadBatches(_settings.BatchSize, epoch, _settings.Seed, shuffle: true))
+            {
+                CheckBatch(batch, train.FeatureCount);
+                yield return (batch, null);
+            }
+            yield break;
+        }
+        int rows = _resident.Rows;
+        var resident = _resident;
+        var order = InMemoryBatchSource.EpochOrder(rows, epoch, _settings.Seed, resident.Shuffle);
+        using var orderTensor = tensor(Array.ConvertAll(order, i => (long)i)).DetachFromDisposeScope();
+        for (int start = 0; start < rows; start += _settings.BatchSize)
+        {
+            int first = start, count = Math.Min(_settings.BatchSize, rows - start);
+            yield return (null, () =>
+            {
+                var index = orderTensor.narrow(0, first, count);
+                return (resident.Features.index_select(0, index), resident.Labels.index_select(0, index), resident.Weights?.index_select(0, index));
+            });
+        }
+    }
+
+    private ResidentData? _resident;
+
+    /// <summary>An in-memory training source copied into tensors (CPU only), with its labels checked once.</summary>
+    private sealed class ResidentData(IBatchSource source, int rows, Tensor features, Tensor labels, Tensor? weights, bool shuffle) : IDisposable
+    {
+        public IBatchSource Source { get; } = source;
+        public int Rows { get; } = rows;
+        public Tensor Features { get; } = features;
+        public Tensor Labels { get; } = labels;
+        public Tensor? Weights { get; } = weights;
+        public bool Shuffle { get; } = shuffle;
+
+        public void Dispose()
+        {
+            Features.Dispose();
+            Labels.Dispose();
+            Weights?.Dispose();
+        }
+    }
+
+    private ResidentData? MakeResident(IBatchSource train)
+    {
+        if (train is not InMemoryBatchSource memory || _device.type != DeviceType.CPU) return null;
+        int rows = memory.Labels.Length;
+        if (rows == 0) return null;
+        CheckBatch(new Batch(memory.Features, memory.Labels, memory.Weights, rows), memory.FeatureCount);
+        var features = tensor(memory.Features, [rows, memory.FeatureCount]).DetachFromDisposeScope();
+        var labels = tensor(memory.Labels);
+        if (_settings.Task == TrainingTask.MulticlassClassification)
+        {
+            var indices = labels.to(ScalarType.Int64);
+            labels.Dispose();
+            labels = indices;
+        }
+        var weights = memory.Weights is null ? null : tensor(memory.Weights).DetachFromDisposeScope();
+        return new ResidentData(train, rows, features, labels.DetachFromDisposeScope(), weights, shuffle: !memory.InDataOrder);
     }
 
     private (double? Loss, double? Metric) Validate(IBatchSource validation, int epoch)
@@ -365,6 +438,14 @@ public sealed class TrainingEngine : IDisposable
 
     private Tensor Loss(Tensor output, Tensor labels, Tensor? weights)
     {
+        // Unweighted: the loss functions' own mean (one kernel forward and backward, as a hand-written loop calls them).
+        if (weights is null)
+            return _settings.Task switch
+            {
+                TrainingTask.MulticlassClassification => nn.functional.cross_entropy(output, labels),
+                TrainingTask.BinaryClassification => nn.functional.binary_cross_entropy_with_logits(output.squeeze(1), labels),
+                _ => nn.functional.mse_loss(output.squeeze(1), labels),
+            };
         var perExample = PerExampleLoss(output, labels);
         return weights is null ? perExample.mean() : perExample.mul(weights).sum().div(weights.sum());
     }
@@ -518,6 +599,8 @@ public sealed class TrainingEngine : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        _resident?.Dispose();
+        _resident = null;
         _previousDirection?.Dispose();
         _optimizer?.Dispose();
         _network.Dispose();

@@ -110,6 +110,22 @@ public abstract class TorchMlpOptions
     /// <value>Default null.</value>
     public ComputeDevice? ScoringDevice { get; set; }
 
+    /// <summary>How the training data (and the validation set) is read: into memory once, or streamed from the <see cref="IDataView"/> every epoch.</summary>
+    /// <value>Default <see cref="Trainers.DataLoading.Auto"/>: in memory when the features take at most <see cref="StreamingThresholdBytes"/>, streamed above.</value>
+    public DataLoading DataLoading { get; set; } = DataLoading.Auto;
+
+    /// <summary>With <see cref="Trainers.DataLoading.Auto"/>, the size of the features (rows × features × 4 bytes) above which the data is streamed.</summary>
+    /// <value>Default 1 GiB (1,073,741,824 bytes: about 340,000 rows of 784 features). Must be &gt;= 0.</value>
+    public long StreamingThresholdBytes { get; set; } = 1L << 30;
+
+    /// <summary>When streaming, the number of rows read, shuffled together and held in memory at once (the shuffle is within windows of this many rows, in the data's order).</summary>
+    /// <value>Default 65,536 rows (about 200 MB at 784 features). Must be &gt;= 1. When the whole data fits in one window, streaming shuffles exactly as the in-memory read does.</value>
+    public int ShuffleWindowRows { get; set; } = 65_536;
+
+    /// <summary>Whether the rows are shuffled each epoch (deterministically from the seed and the epoch).</summary>
+    /// <value>Default true. Set false to train in the data's order (for data already shuffled on disk, or to compare runs).</value>
+    public bool ShuffleRows { get; set; } = true;
+
     /// <summary>Receives live progress after each optimizer step (called on the training thread).</summary>
     /// <value>Default null.</value>
     public IProgress<TrainingProgress>? Progress { get; set; }
@@ -155,6 +171,9 @@ public abstract class TorchMlpOptions
         Require(Enum.IsDefined(Device), nameof(Device), Device, "Cpu, Cuda or Auto");
         if (ScoringDevice is { } scoringDevice)
             Require(Enum.IsDefined(scoringDevice), nameof(ScoringDevice), scoringDevice, "null, Cpu, Cuda or Auto");
+        Require(Enum.IsDefined(DataLoading), nameof(DataLoading), DataLoading, "Auto, InMemory or Streaming");
+        Require(StreamingThresholdBytes >= 0, nameof(StreamingThresholdBytes), StreamingThresholdBytes, "an integer >= 0");
+        Require(ShuffleWindowRows >= 1, nameof(ShuffleWindowRows), ShuffleWindowRows, "an integer >= 1");
         if (EarlyStoppingPatience is { } patience)
         {
             Require(patience >= 1, nameof(EarlyStoppingPatience), patience, "null or an integer >= 1");
@@ -181,6 +200,17 @@ public abstract class TorchMlpOptions
             throw new ArgumentOutOfRangeException(option, value,
                 $"Option '{option}' must be {allowed}; received {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
     }
+}
+
+/// <summary>How a trainer reads its training data.</summary>
+public enum DataLoading
+{
+    /// <summary>In memory when the features fit in <see cref="TorchMlpOptions.StreamingThresholdBytes"/>, else streamed. When the data view does not know its row count, rows are read into memory until the threshold is passed, then streamed.</summary>
+    Auto,
+    /// <summary>Read once into memory (fastest per epoch; needs rows × features × 4 bytes).</summary>
+    InMemory,
+    /// <summary>Read from the <see cref="IDataView"/> every epoch with a cursor, shuffled within windows of <see cref="TorchMlpOptions.ShuffleWindowRows"/> rows; memory does not grow with the row count.</summary>
+    Streaming,
 }
 
 /// <summary>Options of <see cref="TorchMlpMulticlassTrainer"/>: softmax outputs, cross-entropy loss, key-typed label.</summary>

@@ -12,7 +12,8 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 /// <remarks>
 /// The training data is read once into memory with a cursor (features densified, every value checked), then served in
-/// mini-batches shuffled from (seed, epoch). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.
+/// mini-batches shuffled from (seed, epoch); or, for data larger than memory, streamed from the data view every epoch
+/// (<see cref="TorchMlpOptions.DataLoading"/>). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.
 /// </remarks>
 public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
 {
@@ -210,11 +211,36 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
                 $"The network of '{what}' takes {network.InputSize} features and gives {network.OutputSize} outputs; the data has {featureCount} features and needs {outputs} outputs.", what);
     }
 
-    private InMemoryBatchSource ReadRows(IDataView data, string dataName, int featureCount, int classes, Action checkAlive)
+    private IBatchSource ReadRows(IDataView data, string dataName, int featureCount, int classes, Action checkAlive)
     {
-        var rows = DataViewRows.Read(data, _options.FeatureColumnName, _options.LabelColumnName, _options.ExampleWeightColumnName,
-            _task, featureCount, classes, dataName, checkAlive);
-        return new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
+        var o = _options;
+        IBatchSource Stream() => new DataViewBatchSource(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
+            _task, featureCount, classes, dataName, o.ShuffleWindowRows, checkAlive);
+        IBatchSource source;
+        if (o.DataLoading == DataLoading.Streaming)
+        {
+            source = Stream();
+        }
+        else
+        {
+            // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
+            var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
+                _task, featureCount, classes, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
+            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !o.ShuffleRows };
+        }
+        if (source.RowCount == 0)
+            throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
+        return o.ShuffleRows || source is InMemoryBatchSource ? source : new InOrder(source);
+    }
+
+    /// <summary>Serves a source's batches in the data's order (the engine asks for shuffled training batches).</summary>
+    private sealed class InOrder(IBatchSource inner) : IBatchSource
+    {
+        public int FeatureCount => inner.FeatureCount;
+
+        public long? RowCount => inner.RowCount;
+
+        public IEnumerable<Batch> ReadBatches(int batchSize, int epoch, int seed, bool shuffle) => inner.ReadBatches(batchSize, epoch, seed, shuffle: false);
     }
 
     /// <summary>Forwards progress to the caller and turns <c>mlContext.CancelExecution()</c> into the engine's cancellation, checked every step.</summary>

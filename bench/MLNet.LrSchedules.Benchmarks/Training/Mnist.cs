@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.LrSchedules.Benchmarks.Training;
+
+/// <summary>data/mnist-10k.csv.gz: pixels scaled to [0, 1]; the fixed split is the first 8,000 rows (train) and the last 2,000 (test).</summary>
+internal sealed class Mnist
+{
+    public const int Features = 784;
+    public const int TrainRows = 8_000;
+
+    public required float[] Pixels { get; init; }
+    public required int[] Labels { get; init; }
+
+    public int Rows => Labels.Length;
+
+    public static Mnist Load()
+    {
+        string path = Path.Combine(Repository.Root, "data", "mnist-10k.csv.gz");
+        using var reader = new StreamReader(new GZipStream(File.OpenRead(path), CompressionMode.Decompress));
+        reader.ReadLine();
+        var pixels = new List<float>(10_000 * Features);
+        var labels = new List<int>(10_000);
+        while (reader.ReadLine() is { } line)
+        {
+            var cells = line.Split(',');
+            labels.Add(int.Parse(cells[0], CultureInfo.InvariantCulture));
+            for (int i = 1; i <= Features; i++) pixels.Add(float.Parse(cells[i], CultureInfo.InvariantCulture) / 255f);
+        }
+        return new Mnist { Pixels = pixels.ToArray(), Labels = labels.ToArray() };
+    }
+
+    public (Mnist Train, Mnist Test) Split() => (Slice(0, TrainRows), Slice(TrainRows, Rows - TrainRows));
+
+    private Mnist Slice(int start, int count) => new()
+    {
+        Pixels = Pixels.AsSpan(start * Features, count * Features).ToArray(),
+        Labels = Labels.AsSpan(start, count).ToArray(),
+    };
+
+    public sealed class Row
+    {
+        [VectorType(Mnist.Features)] public float[] Features { get; set; } = [];
+        // A raw value v of a key type with 10 values is key v + 1: digits 0-9 are keys 1-10.
+        [KeyType(10)] public uint Label { get; set; }
+    }
+
+    /// <summary>An in-memory IDataView (cached) with Features and a key Label.</summary>
+    public IDataView ToDataView(MLContext ml) => ml.Data.Cache(ml.Data.LoadFromEnumerable(
+        Enumerable.Range(0, Rows).Select(r => new Row { Features = Pixels.AsSpan(r * Features, Features).ToArray(), Label = (uint)Labels[r] })));
+}
+
+internal static class Repository
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+                if (File.Exists(Path.Combine(directory.FullName, "data", "mnist-10k.csv.gz")) && Directory.Exists(Path.Combine(directory.FullName, "src")))
+                    return directory.FullName;
+        throw new DirectoryNotFoundException("Run from the repository (the folder with data/mnist-10k.csv.gz and src/).");
+    }
+}

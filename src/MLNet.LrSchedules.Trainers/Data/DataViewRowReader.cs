@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>
+/// Reads the rows of an <see cref="IDataView"/> one at a time with a cursor, densifying the features and checking every value:
+/// features finite, labels present and in range, weights finite and &gt;= 0. Every error names the column and the 0-based row.
+/// </summary>
+/// <remarks>Shared by the in-memory read (<see cref="DataViewRows"/>) and the streaming source (<see cref="DataViewBatchSource"/>), so both report bad data with the same messages.</remarks>
+internal sealed class DataViewRowReader : IDisposable
+{
+    private readonly DataViewRowCursor _cursor;
+    private readonly ValueGetter<VBuffer<float>> _featureGetter;
+    private readonly Func<long, float> _labelReader;
+    private readonly ValueGetter<float>? _weightGetter;
+    private readonly string _featureColumn;
+    private readonly string? _weightColumn;
+    private readonly string _dataName;
+    private readonly Action _checkAlive;
+    private VBuffer<float> _buffer;
+
+    public DataViewRowReader(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
+        TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive)
+    {
+        var schema = data.Schema;
+        var features = schema[featureColumn];
+        var label = schema[labelColumn];
+        var weight = weightColumn is null ? (DataViewSchema.Column?)null : schema[weightColumn];
+        var active = weight is { } w ? new[] { features, label, w } : new[] { features, label };
+        _cursor = data.GetRowCursor(active);
+        _featureGetter = _cursor.GetGetter<VBuffer<float>>(features);
+        _labelReader = MakeLabelReader(_cursor, label, labelColumn, task, classCount, dataName);
+        _weightGetter = weight is { } wc ? _cursor.GetGetter<float>(wc) : null;
+        _featureColumn = featureColumn;
+        _weightColumn = weightColumn;
+        _dataName = dataName;
+        _checkAlive = checkAlive;
+        FeatureCount = featureCount;
+    }
+
+    public int FeatureCount { get; }
+
+    public bool HasWeights => _weightGetter is not null;
+
+    /// <summary>Rows read so far; the 0-based index of the next row.</summary>
+    public long RowsRead { get; private set; }
+
+    /// <summary>Reads the next row into <paramref name="features"/> (exactly <see cref="FeatureCount"/> values); false at the end of the data.</summary>
+    public bool Next(Span<float> features, out float label, out float weight)
+    {
+        label = 0;
+        weight = 1;
+        long row = RowsRead;
+        if ((row & 4095) == 0) _checkAlive();
+        if (!_cursor.MoveNext()) return false;
+        _featureGetter(ref _buffer);
+        if (_buffer.Length != FeatureCount)
+            throw new InvalidOperationException($"Column '{_featureColumn}' of the {_dataName} has {_buffer.Length} values at row {row}; expected {FeatureCount}.");
+        _buffer.CopyTo(features);
+        if (!AllFinite(features))
+            for (int i = 0; i < features.Length; i++)
+                if (!float.IsFinite(features[i]))
+                throw new InvalidOperationException(
+                    $"Column '{_featureColumn}' of the {_dataName} holds {Format(features[i])} at row {row}, slot {i}: features must be finite. "
+                    + "Replace missing values first (mlContext.Transforms.ReplaceMissingValues) or filter the rows.");
+        label = _labelReader(row);
+        if (_weightGetter is not null)
+        {
+            _weightGetter(ref weight);
+            if (!float.IsFinite(weight) || weight < 0)
+                throw new InvalidOperationException($"Column '{_weightColumn}' of the {_dataName} holds {Format(weight)} at row {row}: example weights must be finite and >= 0.");
+        }
+        RowsRead = row + 1;
+        return true;
+    }
+
+    public void Dispose() => _cursor.Dispose();
+
+    /// <summary>x − x is 0 for a finite x and NaN for NaN and ±infinity: a vectorized check of the whole row.</summary>
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated)
+        {
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values);
+            foreach (var v in vectors)
+                if (!System.Numerics.Vector.EqualsAll(v - v, System.Numerics.Vector<float>.Zero)) return false;
+            i = vectors.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return false;
+        return true;
+    }
+
+    private static Func<long, float> MakeLabelReader(DataViewRowCursor cursor, DataViewSchema.Column label, string column, TrainingTask task, int classes, string dataName)
+    {
+        switch (task)
+        {
+            case TrainingTask.MulticlassClassification:
+            {
+                var getter = cursor.GetGetter<uint>(label);
+                return row =>
+                {
+                    uint key = 0;
+                    getter(ref key);
+                    if (key == 0)
+                        throw new InvalidOperationException(
+                            $"Column '{column}' of the {dataName} has a missing label at row {row} (key 0: a value the key mapping did not know, or an empty value).");
+                    if (key > classes)
+                        throw new InvalidOperationException(
+                            $"Column '{column}' of the {dataName} has label key {key} at row {row}, out of range: the model has {classes} classes (keys 1 to {classes}).");
+                    return key - 1;
+                };
+            }
+            case TrainingTask.BinaryClassification:
+            {
+                var getter = cursor.GetGetter<bool>(label);
+                return _ =>
+                {
+                    bool value = false;
+                    getter(ref value);
+                    return value ? 1f : 0f;
+                };
+            }
+            default:
+            {
+                var getter = cursor.GetGetter<float>(label);
+                return row =>
+                {
+                    float value = 0;
+                    getter(ref value);
+                    if (!float.IsFinite(value))
+                        throw new InvalidOperationException($"Column '{column}' of the {dataName} holds {Format(value)} at row {row}: regression labels must be finite.");
+                    return value;
+                };
+            }
+        }
+    }
+
+    private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
