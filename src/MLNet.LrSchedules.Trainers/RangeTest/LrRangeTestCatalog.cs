@@ -91,8 +91,9 @@ public static class LrRangeTestCatalog
         int outputs = TrainingColumns.CheckLabel(data.Schema, options.LabelColumnName, task, "training data");
         if (options.ExampleWeightColumnName is { } weightColumn) TrainingColumns.CheckWeight(data.Schema, weightColumn, "training data");
         int classes = task == TrainingTask.MulticlassClassification ? outputs : 2;
+        // Without a byte limit Read never gives up (it throws instead), so the rows are always there.
         var rows = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
-            task, featureCount, classes, "training data", CheckAlive);
+            task, featureCount, classes, "training data", CheckAlive)!;
         var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
 
         // The same network, optimizer and seed as TorchMlpTrainer builds from these options; LrRangeTest replaces the rest.
