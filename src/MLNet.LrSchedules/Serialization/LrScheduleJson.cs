@@ -121,10 +121,12 @@ public static partial class LrScheduleJson
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // A constructor rejected a value (ArgumentException, OverflowException, ...): name the type it belongs to.
-            var owner = ConstructorOwner(ex);
+            int? rejected = LocateRejectedObject(utf8, ex);
+            // The located object's own "type" names the owner; the stack trace is only a fallback (Release builds inline small constructors).
+            var owner = (rejected is { } at ? TypeNamedAt(utf8, at) : null) ?? ConstructorOwner(ex);
             string prefix = owner is null ? $"Invalid {what} JSON" : $"Invalid '{owner.Name}' {(owner.IsSchedule ? "schedule" : "state")} in the {what} JSON";
-            if (LocateRejectedObject(utf8, ex) is not { } start)
-            throw new LrScheduleFormatException($"{prefix}: {ErrorText.Of(ex)}", null, null, null, ex);
+            if (rejected is not { } start)
+                throw new LrScheduleFormatException($"{prefix}: {ErrorText.Of(ex)}", null, null, null, ex);
             throw Located(json, utf8, $"{prefix}: {ErrorText.Of(ex)}", LineOf(utf8, start), ColumnBytes(utf8, start), null, ex);
         }
     }
@@ -310,6 +312,29 @@ public static partial class LrScheduleJson
 
     [GeneratedRegex(@"Path: (\S*) \| LineNumber: (\d+) \| BytePositionInLine: (\d+)")]
     private static partial Regex StjLocation();
+
+    /// <summary>The registered type named by the "type" property of the object starting at <paramref name="start"/>.</summary>
+    private static ScheduleTypeEntry? TypeNamedAt(byte[] utf8, int start)
+    {
+        var reader = new Utf8JsonReader(utf8.AsSpan(start), new JsonReaderOptions { MaxDepth = MaxDepth });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isType = reader.ValueTextEquals("type"u8);
+                if (!reader.Read()) return null;
+                if (isType)
+                    return reader.TokenType == JsonTokenType.String && ScheduleRegistry.Default.Find(reader.GetString()!, _ => true, out _) is { } entry ? entry : null;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed past the object's start: no owner to name.
+        }
+        return null;
+    }
 
     private static ScheduleTypeEntry? ConstructorOwner(Exception ex)
     {
