@@ -70,13 +70,12 @@ public sealed class MlpScorer : IDisposable
         if (output.Length < (long)rows * OutputsPerRow)
             throw new ArgumentException($"Parameter 'output' must hold at least rows × OutputsPerRow = {(long)rows * OutputsPerRow} values; received {output.Length}.", nameof(output));
         if (rows == 0) return;
-        var buffer = features.ToArray();
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var input = tensor(buffer, [rows, Network.InputSize]);
+            var input = HostTensors.Float32(features, rows, Network.InputSize);
             if (_device.type != TorchSharp.DeviceType.CPU) input = input.to(_device);
             var result = _network.forward(input);
             if (Task == TrainingTask.MulticlassClassification) result = result.softmax(1);

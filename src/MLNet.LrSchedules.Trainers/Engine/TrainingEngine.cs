@@ -347,7 +347,7 @@ public sealed class TrainingEngine : IDisposable
         int rows = _resident.Rows;
         var resident = _resident;
         var order = InMemoryBatchSource.EpochOrder(rows, epoch, _settings.Seed, resident.Shuffle);
-        using var orderTensor = tensor(Array.ConvertAll(order, i => (long)i)).DetachFromDisposeScope();
+        using var orderTensor = HostTensors.Int64(Array.ConvertAll(order, i => (long)i)).DetachFromDisposeScope();
         for (int start = 0; start < rows; start += _settings.BatchSize)
         {
             int first = start, count = Math.Min(_settings.BatchSize, rows - start);
@@ -385,15 +385,15 @@ public sealed class TrainingEngine : IDisposable
         int rows = memory.Labels.Length;
         if (rows == 0) return null;
         CheckBatch(new Batch(memory.Features, memory.Labels, memory.Weights, rows), memory.FeatureCount);
-        var features = tensor(memory.Features, [rows, memory.FeatureCount]).DetachFromDisposeScope();
-        var labels = tensor(memory.Labels);
+        var features = HostTensors.Float32(memory.Features, rows, memory.FeatureCount).DetachFromDisposeScope();
+        var labels = HostTensors.Float32(memory.Labels, rows);
         if (_settings.Task == TrainingTask.MulticlassClassification)
         {
             var indices = labels.to(ScalarType.Int64);
             labels.Dispose();
             labels = indices;
         }
-        var weights = memory.Weights is null ? null : tensor(memory.Weights).DetachFromDisposeScope();
+        var weights = memory.Weights is null ? null : HostTensors.Float32(memory.Weights, rows).DetachFromDisposeScope();
         return new ResidentData(train, rows, features, labels.DetachFromDisposeScope(), weights, shuffle: !memory.InDataOrder);
     }
 
@@ -459,10 +459,10 @@ public sealed class TrainingEngine : IDisposable
 
     private (Tensor Input, Tensor Labels, Tensor? Weights) ToTensors(Batch batch, int featureCount)
     {
-        var input = tensor(batch.Features, [batch.Rows, featureCount]);
-        var labels = tensor(batch.Labels);
+        var input = HostTensors.Float32(batch.Features, batch.Rows, featureCount);
+        var labels = HostTensors.Float32(batch.Labels, batch.Rows);
         if (_settings.Task == TrainingTask.MulticlassClassification) labels = labels.to(ScalarType.Int64);
-        var weights = batch.Weights is null ? null : tensor(batch.Weights);
+        var weights = batch.Weights is null ? null : HostTensors.Float32(batch.Weights, batch.Rows);
         if (_device.type != DeviceType.CPU)
         {
             input = input.to(_device);
@@ -536,7 +536,7 @@ public sealed class TrainingEngine : IDisposable
         long parameterCount = _network.parameters().Sum(p => p.numel());
         if (direction.Length != parameterCount)
             throw new ArgumentException($"The checkpoint's PreviousUpdateDirection holds {direction.Length} values; the network has {parameterCount} parameters.", "resumeFrom");
-        var restored = tensor(direction);
+        var restored = HostTensors.Float32(direction, direction.Length);
         return _device.type == DeviceType.CPU ? restored.DetachFromDisposeScope() : restored.to(_device).DetachFromDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using MLNet.LrSchedules.Serialization;
 
@@ -32,11 +33,16 @@ internal static class TorchModelSerializer
             entries.Add(new(CheckpointWeights, checkpoint.Weights));
         if (checkpoint.BestWeights is { } best && !best.AsSpan().SequenceEqual(result.Weights))
             entries.Add(new(BestWeights, best));
+        if (checkpoint.PreviousUpdateDirection is { } direction)
+            entries.Add(new(PreviousUpdateDirection, MemoryMarshal.AsBytes(direction.AsSpan()).ToArray()));
         return TorchModelEntries.WithManifest(settings.Task, entries);
     }
 
     public const string CheckpointWeights = "TorchMlp.checkpoint_weights.bin";
     public const string BestWeights = "TorchMlp.best_weights.bin";
+
+    /// <summary>The hypergradient's previous update direction: float32 values, little-endian, in parameter order.</summary>
+    public const string PreviousUpdateDirection = "TorchMlp.previous_update_direction.bin";
 
     public static (ManifestDocument Manifest, TorchMlpModel Model) FromEntries(IReadOnlyDictionary<string, byte[]> entries, string where)
     {
@@ -73,9 +79,20 @@ internal static class TorchModelSerializer
             training.BestLoss,
             training.BestEpoch,
             training.EpochsWithoutImprovement,
-            entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null));
+            entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null),
+            ReadDirection(entries, where));
         var result = new TrainingResult(checkpoint, weights, training.StopReason);
         return (manifest, new TorchMlpModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
+    }
+
+    private static float[]? ReadDirection(IReadOnlyDictionary<string, byte[]> entries, string where)
+    {
+        if (!entries.TryGetValue(PreviousUpdateDirection, out var bytes)) return null;
+        if (bytes.Length % sizeof(float) != 0)
+            throw new TorchModelFormatException($"{where}: the entry '{PreviousUpdateDirection}' holds {bytes.Length} bytes, not a whole number of float32 values.");
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("Model files store little-endian float32 values; this machine is big-endian.");
+        return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 }
 
