@@ -69,7 +69,7 @@ public class TrainerOverheadBenchmarks
     [Benchmark(Description = "ML.NET TorchMlp trainer (Fit, 1 epoch)")]
     public object Trainer() => TrainerEpoch(_ml, _data);
 
-    public static TorchMlpTransformer TrainerEpoch(MLContext ml, IDataView data) =>
+    public static TorchNetworkTransformer TrainerEpoch(MLContext ml, IDataView data) =>
         ml.MulticlassClassification.Trainers.TorchMlp(new TorchMlpMulticlassOptions
         {
             Epochs = 1, BatchSize = BatchSize, HiddenLayers = [Hidden], LearningRate = LearningRate, Optimizer = OptimizerKind.AdamW, Seed = 1,

@@ -112,9 +112,9 @@ internal static class TrainCommands
             s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, info.Network.Dropout, s.Seed, s.Device);
     }
 
-    private static (ITransformer Preprocess, TorchMlpTransformer Torch) SplitChain(ITransformer loaded, string path)
+    private static (ITransformer Preprocess, TorchNetworkTransformer Torch) SplitChain(ITransformer loaded, string path)
     {
-        if (loaded is TransformerChain<ITransformer> chain && chain.LastTransformer is TorchMlpTransformer torch)
+        if (loaded is TransformerChain<ITransformer> chain && chain.LastTransformer is TorchNetworkTransformer torch)
             return (new TransformerChain<ITransformer>(chain.Take(chain.Count() - 1).ToArray()), torch);
         throw new CommandException($"Model file '{path}' is not a pipeline ending with a TorchMlp network (was it written by 'lrsched train'?).");
     }
@@ -208,7 +208,7 @@ internal static class TrainCommands
     /// leaves a resumable model (the whole pipeline) behind.
     /// </summary>
     private static RunResult FitInterruptible(MLContext ml, PreparedData prepared, string outputPath, int? stopAfterEpochs,
-        Func<IProgress<TrainingProgress>, string, TorchMlpTrainer> makeTrainer, Func<TorchMlpTrainer, IDataView, TorchMlpTransformer> fit)
+        Func<IProgress<TrainingProgress>, string, TorchNetworkTrainer> makeTrainer, Func<TorchNetworkTrainer, IDataView, TorchNetworkTransformer> fit)
     {
         string full = Path.GetFullPath(outputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -238,7 +238,7 @@ internal static class TrainCommands
                     catch (OperationCanceledException) when (interrupted)
                     {
                         if (!File.Exists(checkpoint)) throw new CommandException("Training was interrupted before the end of the first epoch: no model written.");
-                        return (TorchMlpTransformer)new MLContext().Model.Load(checkpoint, out _);
+                        return (TorchNetworkTransformer)new MLContext().Model.Load(checkpoint, out _);
                     }
                 }) with { Interrupted = interrupted };
             });

@@ -59,7 +59,7 @@ internal sealed record TrainingSpec(
 internal sealed record PreparedData(TrainingTask Task, IDataView RawTrain, IDataView RawTest, ITransformer Preprocess, IDataView Train, IDataView Test, int TrainRows, int TestRows);
 
 /// <summary>The outcome of one training run.</summary>
-internal sealed record RunResult(ITransformer Model, TorchMlpModel Torch, TaskMetrics Metrics, TimeSpan WallTime, bool Interrupted);
+internal sealed record RunResult(ITransformer Model, TorchNetworkModel Torch, TaskMetrics Metrics, TimeSpan WallTime, bool Interrupted);
 
 /// <summary>The test metrics of a task, in display order; the first is the headline.</summary>
 internal sealed record TaskMetrics(TrainingTask Task, IReadOnlyList<(string Name, double Value)> Values)
@@ -88,7 +88,7 @@ internal static class TrainingRun
         return new PreparedData(task, rawTrain, rawTest, preprocess, preprocess.Transform(rawTrain), preprocess.Transform(rawTest), trainRows.Length, testRows.Length);
     }
 
-    public static TorchMlpTrainer Trainer(MLContext ml, TrainingTask task, TrainingSpec spec, IDataView validation, IProgress<TrainingProgress>? progress, string? checkpointPath = null)
+    public static TorchNetworkTrainer Trainer(MLContext ml, TrainingTask task, TrainingSpec spec, IDataView validation, IProgress<TrainingProgress>? progress, string? checkpointPath = null)
     {
         void Common(TorchMlpOptions o)
         {
@@ -115,17 +115,17 @@ internal static class TrainingRun
     }
 
     /// <summary>Runs <paramref name="fit"/>, then chains the preprocessing and the network and scores the test set.</summary>
-    public static RunResult Fit(MLContext ml, PreparedData data, Func<TorchMlpTransformer> fit)
+    public static RunResult Fit(MLContext ml, PreparedData data, Func<TorchNetworkTransformer> fit)
     {
         var clock = Stopwatch.StartNew();
-        TorchMlpTransformer torch;
+        TorchNetworkTransformer torch;
         bool interrupted = false;
         try { torch = fit(); }
-        catch (TorchMlpDivergedException diverged) when (diverged.LastGoodModel.Model.EpochsCompleted == 0)
+        catch (TorchNetworkDivergedException diverged) when (diverged.LastGoodModel.Model.EpochsCompleted == 0)
         {
             throw new CommandException(diverged.Message, diverged);
         }
-        catch (TorchMlpDivergedException diverged)
+        catch (TorchNetworkDivergedException diverged)
         {
             Console.Error.WriteLine($"warning: {diverged.Message} Keeping the model of the last good epoch.");
             torch = diverged.LastGoodModel;

@@ -24,7 +24,7 @@ public static class TorchMlpCatalog
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
     /// <param name="learningRate">The base learning rate the schedule scales.</param>
     /// <param name="epochs">Passes over the training data.</param>
-    public static TorchMlpMulticlassTrainer TorchMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+    public static TorchNetworkMulticlassTrainer TorchMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
         LrSchedule? schedule = null, double learningRate = 1e-3, int epochs = 20) =>
         catalog.TorchMlp(Fill(new TorchMlpMulticlassOptions(), labelColumnName, featureColumnName, exampleWeightColumnName, schedule, learningRate, epochs));
@@ -32,10 +32,10 @@ public static class TorchMlpCatalog
     /// <summary>A TorchSharp MLP for multiclass classification with all settings.</summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
     /// <param name="options">The settings; validated now.</param>
-    public static TorchMlpMulticlassTrainer TorchMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TorchMlpMulticlassOptions options)
+    public static TorchNetworkMulticlassTrainer TorchMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, TorchMlpMulticlassOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TorchMlpMulticlassTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
+        return new TorchNetworkMulticlassTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
     }
 
     /// <summary>A TorchSharp MLP for binary classification (one logit, binary cross-entropy).</summary>
@@ -46,7 +46,7 @@ public static class TorchMlpCatalog
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
     /// <param name="learningRate">The base learning rate the schedule scales.</param>
     /// <param name="epochs">Passes over the training data.</param>
-    public static TorchMlpBinaryTrainer TorchMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
+    public static TorchNetworkBinaryTrainer TorchMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
         LrSchedule? schedule = null, double learningRate = 1e-3, int epochs = 20) =>
         catalog.TorchMlp(Fill(new TorchMlpBinaryOptions(), labelColumnName, featureColumnName, exampleWeightColumnName, schedule, learningRate, epochs));
@@ -54,10 +54,10 @@ public static class TorchMlpCatalog
     /// <summary>A TorchSharp MLP for binary classification with all settings.</summary>
     /// <param name="catalog">The binary trainers catalog.</param>
     /// <param name="options">The settings; validated now.</param>
-    public static TorchMlpBinaryTrainer TorchMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, TorchMlpBinaryOptions options)
+    public static TorchNetworkBinaryTrainer TorchMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, TorchMlpBinaryOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TorchMlpBinaryTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
+        return new TorchNetworkBinaryTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
     }
 
     /// <summary>A TorchSharp MLP for regression (one output, mean squared error).</summary>
@@ -68,7 +68,7 @@ public static class TorchMlpCatalog
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
     /// <param name="learningRate">The base learning rate the schedule scales.</param>
     /// <param name="epochs">Passes over the training data.</param>
-    public static TorchMlpRegressionTrainer TorchMlp(this RegressionCatalog.RegressionTrainers catalog,
+    public static TorchNetworkRegressionTrainer TorchMlp(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
         LrSchedule? schedule = null, double learningRate = 1e-3, int epochs = 20) =>
         catalog.TorchMlp(Fill(new TorchMlpRegressionOptions(), labelColumnName, featureColumnName, exampleWeightColumnName, schedule, learningRate, epochs));
@@ -76,10 +76,10 @@ public static class TorchMlpCatalog
     /// <summary>A TorchSharp MLP for regression with all settings.</summary>
     /// <param name="catalog">The regression trainers catalog.</param>
     /// <param name="options">The settings; validated now.</param>
-    public static TorchMlpRegressionTrainer TorchMlp(this RegressionCatalog.RegressionTrainers catalog, TorchMlpRegressionOptions options)
+    public static TorchNetworkRegressionTrainer TorchMlp(this RegressionCatalog.RegressionTrainers catalog, TorchMlpRegressionOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new TorchMlpRegressionTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
+        return new TorchNetworkRegressionTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
     }
 
     private static TOptions Fill<TOptions>(TOptions options, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,

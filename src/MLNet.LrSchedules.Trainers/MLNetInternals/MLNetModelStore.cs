@@ -7,13 +7,13 @@ using MLNet.LrSchedules.Trainers.MLNetInternals;
 
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Core")]
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Data")]
-[assembly: LoadableClass(typeof(TorchMlpTransformer), typeof(MLNetModelStore), null, typeof(SignatureLoadModel),
+[assembly: LoadableClass(typeof(TorchNetworkTransformer), typeof(MLNetModelStore), null, typeof(SignatureLoadModel),
     "TorchSharp MLP with learning-rate schedule", MLNetModelStore.LoaderSignature)]
 
 namespace MLNet.LrSchedules.Trainers.MLNetInternals;
 
 /// <summary>
-/// Writes a <see cref="TorchMlpTransformer"/>'s entries into an ML.NET model file and reads them back: the one
+/// Writes a <see cref="TorchNetworkTransformer"/>'s entries into an ML.NET model file and reads them back: the one
 /// bridge to ML.NET's internal save/load machinery (see README.md in this folder).
 /// </summary>
 internal static class MLNetModelStore
@@ -50,7 +50,7 @@ internal static class MLNetModelStore
 
     /// <summary>Called by ML.NET's <c>Model.Load</c> (found through the <c>LoadableClass</c> attribute above).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static TorchMlpTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    private static TorchNetworkTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(ctx);
@@ -72,7 +72,7 @@ internal static class MLNetModelStore
                 throw new TorchModelFormatException($"The model file lacks the TorchSharp MLP entry '{name}': the file is truncated or was modified.");
             entries[name] = bytes;
         }
-        return TorchMlpTransformer.Load(env, entries);
+        return TorchNetworkTransformer.Load(env, entries);
     }
 
     private static byte[] ReadToEnd(Stream stream)

@@ -7,7 +7,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// <remarks><c>beforeCommit</c> runs between writing the temporary file and moving it into place (tests simulate a crash there).</remarks>
 internal static class CheckpointFile
 {
-    public static void Write(IHostEnvironment env, TorchMlpModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
+    public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
@@ -19,7 +19,7 @@ internal static class CheckpointFile
             var context = env as MLContext ?? new MLContext();
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                context.Model.Save(new TorchMlpTransformer(env, model), inputSchema, stream);
+                context.Model.Save(new TorchNetworkTransformer(env, model), inputSchema, stream);
                 stream.Flush(flushToDisk: true);
                 beforeCommit?.Invoke(stream);
             }

@@ -8,9 +8,9 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 public sealed class TorchModelInfo
 {
-    private readonly TorchMlpModel _model;
+    private readonly TorchNetworkModel _model;
 
-    private TorchModelInfo(string directory, ManifestDocument manifest, TorchMlpModel model, long optimizerStateBytes)
+    private TorchModelInfo(string directory, ManifestDocument manifest, TorchNetworkModel model, long optimizerStateBytes)
     {
         Directory = directory;
         FormatVersion = manifest.FormatVersion;

@@ -4,10 +4,10 @@ using MLNet.LrSchedules.Serialization;
 
 namespace MLNet.LrSchedules.Trainers;
 
-/// <summary>Turns a <see cref="TorchMlpModel"/> into the named entries of a model file and back, without touching the network.</summary>
+/// <summary>Turns a <see cref="TorchNetworkModel"/> into the named entries of a model file and back, without touching the network.</summary>
 internal static class TorchModelSerializer
 {
-    public static List<KeyValuePair<string, byte[]>> ToEntries(TorchMlpModel model)
+    public static List<KeyValuePair<string, byte[]>> ToEntries(TorchNetworkModel model)
     {
         var result = model.Result;
         var checkpoint = result.Checkpoint;
@@ -44,7 +44,7 @@ internal static class TorchModelSerializer
     /// <summary>The hypergradient's previous update direction: float32 values, little-endian, in parameter order.</summary>
     public const string PreviousUpdateDirection = "TorchMlp.previous_update_direction.bin";
 
-    public static (ManifestDocument Manifest, TorchMlpModel Model) FromEntries(IReadOnlyDictionary<string, byte[]> entries, string where)
+    public static (ManifestDocument Manifest, TorchNetworkModel Model) FromEntries(IReadOnlyDictionary<string, byte[]> entries, string where)
     {
         var manifest = TorchModelEntries.Verify(entries, where);
         var network = TorchModelEntries.FromJsonBytes<NetworkDocument>(entries, TorchModelEntries.Network);
@@ -82,7 +82,7 @@ internal static class TorchModelSerializer
             entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null),
             ReadDirection(entries, where));
         var result = new TrainingResult(checkpoint, weights, training.StopReason);
-        return (manifest, new TorchMlpModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
+        return (manifest, new TorchNetworkModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
     }
 
     private static float[]? ReadDirection(IReadOnlyDictionary<string, byte[]> entries, string where)

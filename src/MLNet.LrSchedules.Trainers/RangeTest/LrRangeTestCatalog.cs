@@ -96,7 +96,7 @@ public static class LrRangeTestCatalog
             task, featureCount, classes, "training data", CheckAlive)!;
         var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
 
-        // The same network, optimizer and seed as TorchMlpTrainer builds from these options; LrRangeTest replaces the rest.
+        // The same network, optimizer and seed as TorchNetworkTrainer builds from these options; LrRangeTest replaces the rest.
         var settings = new EngineSettings(
             task,
             new NetworkSpec(featureCount, options.HiddenLayers.ToArray(), options.Activation, options.Dropout, task == TrainingTask.MulticlassClassification ? classes : 1),

@@ -11,11 +11,11 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 internal sealed class ScoringMapper : IRowToRowMapper
 {
-    private readonly TorchMlpTransformer _parent;
+    private readonly TorchNetworkTransformer _parent;
     private readonly DataViewSchema.Column _features;
     private readonly int _inputCount;
 
-    public ScoringMapper(TorchMlpTransformer parent, DataViewSchema inputSchema)
+    public ScoringMapper(TorchNetworkTransformer parent, DataViewSchema inputSchema)
     {
         _parent = parent;
         InputSchema = inputSchema;
@@ -37,7 +37,7 @@ internal sealed class ScoringMapper : IRowToRowMapper
 
     public DataViewSchema OutputSchema { get; }
 
-    private static IEnumerable<(string, DataViewType, DataViewSchema.Annotations)> OutputColumns(TorchMlpModel model)
+    private static IEnumerable<(string, DataViewType, DataViewSchema.Annotations)> OutputColumns(TorchNetworkModel model)
     {
         switch (model.Task)
         {

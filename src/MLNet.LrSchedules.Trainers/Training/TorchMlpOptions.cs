@@ -5,8 +5,8 @@ using Microsoft.ML;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// Settings shared by the TorchSharp multilayer-perceptron trainers (<see cref="TorchMlpMulticlassTrainer"/>,
-/// <see cref="TorchMlpBinaryTrainer"/>, <see cref="TorchMlpRegressionTrainer"/>).
+/// Settings shared by the TorchSharp multilayer-perceptron trainers (<see cref="TorchNetworkMulticlassTrainer"/>,
+/// <see cref="TorchNetworkBinaryTrainer"/>, <see cref="TorchNetworkRegressionTrainer"/>).
 /// </summary>
 /// <remarks>Every setting is validated when the trainer is created; a bad value throws with the option's name, the value and the allowed range.</remarks>
 public abstract class TorchMlpOptions
@@ -106,7 +106,7 @@ public abstract class TorchMlpOptions
     public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
 
     /// <summary>Where the fitted transformer scores; null scores on <see cref="Device"/>. Not saved with the model: a loaded model
-    /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchMlpTransformer.WithDevice"/> picks another.</summary>
+    /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchNetworkTransformer.WithDevice"/> picks another.</summary>
     /// <value>Default null.</value>
     public ComputeDevice? ScoringDevice { get; set; }
 
@@ -138,7 +138,7 @@ public abstract class TorchMlpOptions
     /// <value>Default null: no checkpoints. When set, must be &gt;= 1 and needs <see cref="CheckpointPath"/>.</value>
     public int? CheckpointEveryEpochs { get; set; }
 
-    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer, written atomically (a crash mid-write leaves the previous checkpoint intact). Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchMlpModel.EpochsCompleted"/> tells how far the run got.</summary>
+    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer, written atomically (a crash mid-write leaves the previous checkpoint intact). Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchNetworkModel.EpochsCompleted"/> tells how far the run got.</summary>
     /// <value>Default null.</value>
     public string? CheckpointPath { get; set; }
 
@@ -213,11 +213,11 @@ public enum DataLoading
     Streaming,
 }
 
-/// <summary>Options of <see cref="TorchMlpMulticlassTrainer"/>: softmax outputs, cross-entropy loss, key-typed label.</summary>
+/// <summary>Options of <see cref="TorchNetworkMulticlassTrainer"/>: softmax outputs, cross-entropy loss, key-typed label.</summary>
 public sealed class TorchMlpMulticlassOptions : TorchMlpOptions { }
 
-/// <summary>Options of <see cref="TorchMlpBinaryTrainer"/>: one logit, binary cross-entropy loss, <see cref="bool"/> label.</summary>
+/// <summary>Options of <see cref="TorchNetworkBinaryTrainer"/>: one logit, binary cross-entropy loss, <see cref="bool"/> label.</summary>
 public sealed class TorchMlpBinaryOptions : TorchMlpOptions { }
 
-/// <summary>Options of <see cref="TorchMlpRegressionTrainer"/>: one output, mean squared error, <see cref="float"/> label.</summary>
+/// <summary>Options of <see cref="TorchNetworkRegressionTrainer"/>: one output, mean squared error, <see cref="float"/> label.</summary>
 public sealed class TorchMlpRegressionOptions : TorchMlpOptions { }

@@ -27,7 +27,7 @@ public sealed class StreamingTests
         return (ml, ml.Data.Cache(prep.Transform(train)), ml.Data.Cache(prep.Transform(test)));
     }
 
-    private static (float[] Scores, double Accuracy, TorchMlpTransformer Model) Train(MLContext ml, IDataView train, IDataView test, TorchMlpMulticlassOptions options)
+    private static (float[] Scores, double Accuracy, TorchNetworkTransformer Model) Train(MLContext ml, IDataView train, IDataView test, TorchMlpMulticlassOptions options)
     {
         var model = ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(train);
         var scored = model.Transform(test);

@@ -57,7 +57,7 @@ public sealed class CudaTrainingTests
                 Schedule = LrSchedule.OneCycle(maxLr: 1e-2),
             }));
         var model = pipeline.Fit(train);
-        var mlp = ((IEnumerable<ITransformer>)model).OfType<TorchMlpTransformer>().Single();
+        var mlp = ((IEnumerable<ITransformer>)model).OfType<TorchNetworkTransformer>().Single();
         Assert.AreEqual(ComputeDevice.Cuda, mlp.ScoringDevice);
         var onGpu = TestData.Scores(model.Transform(test));
 
@@ -66,7 +66,7 @@ public sealed class CudaTrainingTests
         ml.Model.Save(model, train.Schema, path);
         var fresh = new MLContext(seed: 2);
         var loaded = (TransformerChain<ITransformer>)fresh.Model.Load(path, out _);
-        var loadedMlp = loaded.OfType<TorchMlpTransformer>().Single();
+        var loadedMlp = loaded.OfType<TorchNetworkTransformer>().Single();
         Assert.AreEqual(ComputeDevice.Auto, loadedMlp.ScoringDevice, "a GPU-trained model scores on the GPU where there is one");
         var cpuChain = new TransformerChain<ITransformer>(loaded.Take(loaded.Count() - 1).Append(loadedMlp.WithDevice(ComputeDevice.Cpu)).ToArray());
         var freshTest = TestData.Split(fresh, TestData.Load(fresh, "digits")).Test;

@@ -158,7 +158,7 @@ public sealed class BadInputTests
         var ml = new MLContext(1);
         var data = TestData.Load(ml, "diabetes"); // raw labels in the hundreds
         var options = new TorchMlpRegressionOptions { Epochs = 3, LearningRate = 1e6, Optimizer = OptimizerKind.Sgd, Momentum = 0, HiddenLayers = [8], Seed = 1 };
-        var e = Assert.ThrowsExactly<TorchMlpDivergedException>(() => ml.Regression.Trainers.TorchMlp(options).Fit(data));
+        var e = Assert.ThrowsExactly<TorchNetworkDivergedException>(() => ml.Regression.Trainers.TorchMlp(options).Fit(data));
         Assert.Contains($"Training diverged at step {e.Step}", e.Message);
         Assert.Contains("learning rate 1000000", e.Message);
         Assert.AreEqual(1e6, e.LearningRate);

@@ -41,7 +41,7 @@ public sealed class EndToEndTests
         var slots = slotNames.DenseValues().Select(s => s.ToString()).ToArray();
         CollectionAssert.AreEquivalent(Enumerable.Range(0, 10).Select(i => i.ToString()).ToArray(), slots);
 
-        var mlp = ((IEnumerable<ITransformer>)model).OfType<TorchMlpTransformer>().Single();
+        var mlp = ((IEnumerable<ITransformer>)model).OfType<TorchNetworkTransformer>().Single();
         Assert.AreEqual(TrainingTask.MulticlassClassification, mlp.Model.Task);
         Assert.AreEqual(6, mlp.Model.EpochsCompleted);
         Assert.HasCount(6, mlp.Model.History.Epochs);

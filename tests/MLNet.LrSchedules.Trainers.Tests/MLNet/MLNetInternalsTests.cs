@@ -31,7 +31,7 @@ public sealed class MLNetInternalsTests
         ml.Model.Save(model, data.Schema, path);
 
         var loaded = new MLContext().Model.Load(path, out var schema);
-        Assert.IsInstanceOfType<TorchMlpTransformer>(loaded, "ML.NET must resolve our loader signature to TorchMlpTransformer");
+        Assert.IsInstanceOfType<TorchNetworkTransformer>(loaded, "ML.NET must resolve our loader signature to TorchNetworkTransformer");
         Assert.AreEqual(data.Schema.Count, schema.Count);
         CollectionAssert.AreEqual(model.Transform(data).GetColumn<float>("Score").ToArray(), loaded.Transform(data).GetColumn<float>("Score").ToArray());
         File.Delete(path);

@@ -45,7 +45,7 @@ public sealed class RetrainingTests
         Assert.AreEqual(checkpointInfo.StepsCompleted, checkpointInfo.SchedulerState.Step);
 
         var resumeContext = new MLContext(1);
-        var checkpoint = (TorchMlpTransformer)resumeContext.Model.Load(checkpointPath, out _);
+        var checkpoint = (TorchNetworkTransformer)resumeContext.Model.Load(checkpointPath, out _);
         var resumed = resumeContext.MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, checkpoint);
 
         Assert.AreEqual(4, resumed.Model.EpochsCompleted);
@@ -77,10 +77,10 @@ public sealed class RetrainingTests
         halfOptions.CheckpointPath = TestData.TempPath("half.zip");
         Assert.Throws<OperationCanceledException>(() => partialContext.MulticlassClassification.Trainers.TorchMlp(halfOptions).Fit(train));
 
-        var checkpoint = (TorchMlpTransformer)new MLContext().Model.Load(halfOptions.CheckpointPath, out var schema);
+        var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(halfOptions.CheckpointPath, out var schema);
         string resaved = TestData.TempPath("resaved.zip");
         new MLContext().Model.Save(checkpoint, schema, resaved);
-        var reloaded = (TorchMlpTransformer)new MLContext().Model.Load(resaved, out _);
+        var reloaded = (TorchNetworkTransformer)new MLContext().Model.Load(resaved, out _);
         var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, reloaded);
         CollectionAssert.AreEqual(full.Model.Result.Weights, resumed.Model.Result.Weights);
         File.Delete(halfOptions.CheckpointPath);
@@ -114,7 +114,7 @@ public sealed class RetrainingTests
             interrupted.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
             Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interrupted).Fit(train));
 
-            var checkpoint = (TorchMlpTransformer)new MLContext().Model.Load(path, out _);
+            var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
             Assert.IsNotNull(checkpoint.Model.Result.Checkpoint.PreviousUpdateDirection, "the file keeps the previous update direction");
             var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Hypergradient()).Resume(train, checkpoint);
 

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
 
-/// <summary>Where a fitted or loaded transformer scores: options, the model's training device, or <see cref="TorchMlpTransformer.WithDevice"/>.</summary>
+/// <summary>Where a fitted or loaded transformer scores: options, the model's training device, or <see cref="TorchNetworkTransformer.WithDevice"/>.</summary>
 [TestClass]
 public sealed class ScoringDeviceTests
 {
@@ -14,7 +14,7 @@ public sealed class ScoringDeviceTests
         return (ml, train, test);
     }
 
-    private static (TransformerChain<ITransformer> Model, TorchMlpTransformer Mlp) Fit(MLContext ml, IDataView train, ComputeDevice device, ComputeDevice? scoringDevice = null)
+    private static (TransformerChain<ITransformer> Model, TorchNetworkTransformer Mlp) Fit(MLContext ml, IDataView train, ComputeDevice device, ComputeDevice? scoringDevice = null)
     {
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Transforms.NormalizeMeanVariance("Features"))
@@ -98,7 +98,7 @@ public sealed class ScoringDeviceTests
             ml.Model.Save(model, train.Schema, stream);
             stream.Position = 0;
             var loaded = (TransformerChain<ITransformer>)new MLContext(seed: 2).Model.Load(stream, out _);
-            var mlp = loaded.OfType<TorchMlpTransformer>().Single();
+            var mlp = loaded.OfType<TorchNetworkTransformer>().Single();
             Assert.AreEqual(expected, mlp.ScoringDevice, $"trained on {device}");
             CollectionAssert.AreEqual(
                 TestData.Scores(model.Transform(test)).SelectMany(r => r).ToArray(),

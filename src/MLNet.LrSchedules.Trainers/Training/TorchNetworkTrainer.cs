@@ -15,13 +15,13 @@ namespace MLNet.LrSchedules.Trainers;
 /// mini-batches shuffled from (seed, epoch); or, for data larger than memory, streamed from the data view every epoch
 /// (<see cref="TorchMlpOptions.DataLoading"/>). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.
 /// </remarks>
-public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
+public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
 {
     private readonly IHostEnvironment _env;
     private readonly TorchMlpOptions _options;
     private readonly TrainingTask _task;
 
-    private protected TorchMlpTrainer(IHostEnvironment env, TorchMlpOptions options, TrainingTask task)
+    private protected TorchNetworkTrainer(IHostEnvironment env, TorchMlpOptions options, TrainingTask task)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
@@ -37,15 +37,15 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
     /// <summary>Trains a new network on <paramref name="input"/>.</summary>
     /// <exception cref="ArgumentException">A column is missing or of the wrong type; the message names it.</exception>
     /// <exception cref="InvalidOperationException">No rows, a NaN or infinite feature, a missing or out-of-range label; the message names the column and row.</exception>
-    /// <exception cref="TorchMlpDivergedException">The loss became NaN or infinite; the exception holds the last good model.</exception>
+    /// <exception cref="TorchNetworkDivergedException">The loss became NaN or infinite; the exception holds the last good model.</exception>
     /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
-    public TorchMlpTransformer Fit(IDataView input) => Train(input, resumeFrom: null, initialModel: null);
+    public TorchNetworkTransformer Fit(IDataView input) => Train(input, resumeFrom: null, initialModel: null);
 
     /// <summary>
     /// Fine-tunes: starts from <paramref name="initialModel"/>'s weights (and its network shape) with a fresh optimizer and this
     /// trainer's schedule, learning rate and epochs, on <paramref name="input"/>.
     /// </summary>
-    public TorchMlpTransformer Fit(IDataView input, TorchMlpTransformer initialModel)
+    public TorchNetworkTransformer Fit(IDataView input, TorchNetworkTransformer initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);
         return Train(input, resumeFrom: null, initialModel);
@@ -57,8 +57,8 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
     /// keeps its own settings. With the same data, seed and the CPU it ends with exactly the weights of an uninterrupted run.
     /// This trainer contributes the columns, validation set, progress, logger and checkpoint options.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The run already completed all its epochs (fine-tune with <see cref="Fit(IDataView, TorchMlpTransformer)"/> instead).</exception>
-    public TorchMlpTransformer Resume(IDataView input, TorchMlpTransformer checkpoint)
+    /// <exception cref="InvalidOperationException">The run already completed all its epochs (fine-tune with <see cref="Fit(IDataView, TorchNetworkTransformer)"/> instead).</exception>
+    public TorchNetworkTransformer Resume(IDataView input, TorchNetworkTransformer checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var saved = checkpoint.Model;
@@ -104,7 +104,7 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
             throw new ArgumentException($"Column '{name}' must be {expected}; received {column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : "")}.", option);
     }
 
-    private TorchMlpTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchMlpTransformer? initialModel)
+    private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel)
     {
         ArgumentNullException.ThrowIfNull(input);
         var host = _env.Register($"TorchMlp{_task}");
@@ -186,13 +186,13 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
             onEpochEnd = _ => { if (MLNetHost.IsCanceled(host)) cancellation.Cancel(); };
         }
 
-        TorchMlpModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues);
+        TorchNetworkModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues);
 
         using var engine = new TrainingEngine(settings, resumeFrom, initialModel?.Model.Result.Weights);
         try
         {
             var result = engine.Train(train, validation, progress, o.Logger, cancellation.Token, onEpochEnd);
-            return new TorchMlpTransformer(_env, Model(result), o.ScoringDevice ?? o.Device);
+            return new TorchNetworkTransformer(_env, Model(result), o.ScoringDevice ?? o.Device);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
@@ -200,7 +200,7 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
         }
         catch (TrainingDivergedException diverged)
         {
-            throw new TorchMlpDivergedException(diverged, new TorchMlpTransformer(_env, Model(diverged.LastGoodResult)));
+            throw new TorchNetworkDivergedException(diverged, new TorchNetworkTransformer(_env, Model(diverged.LastGoodResult)));
         }
     }
 
@@ -255,23 +255,23 @@ public abstract class TorchMlpTrainer : IEstimator<TorchMlpTransformer>
 }
 
 /// <summary>Trains a TorchSharp MLP for multiclass classification: softmax over the classes, cross-entropy loss, key-typed label.</summary>
-public sealed class TorchMlpMulticlassTrainer : TorchMlpTrainer
+public sealed class TorchNetworkMulticlassTrainer : TorchNetworkTrainer
 {
-    internal TorchMlpMulticlassTrainer(IHostEnvironment env, TorchMlpMulticlassOptions options)
+    internal TorchNetworkMulticlassTrainer(IHostEnvironment env, TorchMlpMulticlassOptions options)
         : base(env, options, TrainingTask.MulticlassClassification) { }
 }
 
 /// <summary>Trains a TorchSharp MLP for binary classification: one logit, binary cross-entropy loss, Boolean label.</summary>
-public sealed class TorchMlpBinaryTrainer : TorchMlpTrainer
+public sealed class TorchNetworkBinaryTrainer : TorchNetworkTrainer
 {
-    internal TorchMlpBinaryTrainer(IHostEnvironment env, TorchMlpBinaryOptions options)
+    internal TorchNetworkBinaryTrainer(IHostEnvironment env, TorchMlpBinaryOptions options)
         : base(env, options, TrainingTask.BinaryClassification) { }
 }
 
 /// <summary>Trains a TorchSharp MLP for regression: one output, mean squared error, Single label.</summary>
-public sealed class TorchMlpRegressionTrainer : TorchMlpTrainer
+public sealed class TorchNetworkRegressionTrainer : TorchNetworkTrainer
 {
-    internal TorchMlpRegressionTrainer(IHostEnvironment env, TorchMlpRegressionOptions options)
+    internal TorchNetworkRegressionTrainer(IHostEnvironment env, TorchMlpRegressionOptions options)
         : base(env, options, TrainingTask.Regression) { }
 }
 
@@ -279,9 +279,9 @@ public sealed class TorchMlpRegressionTrainer : TorchMlpTrainer
 /// Training diverged (the loss became NaN or infinite). <see cref="LastGoodModel"/> holds the model at the end of the last
 /// good epoch; the message names the step and the learning rate.
 /// </summary>
-public sealed class TorchMlpDivergedException : Exception
+public sealed class TorchNetworkDivergedException : Exception
 {
-    internal TorchMlpDivergedException(TrainingDivergedException inner, TorchMlpTransformer lastGoodModel)
+    internal TorchNetworkDivergedException(TrainingDivergedException inner, TorchNetworkTransformer lastGoodModel)
         : base(inner.Message, inner)
     {
         Step = inner.Step;
@@ -300,5 +300,5 @@ public sealed class TorchMlpDivergedException : Exception
     public double LearningRate { get; }
 
     /// <summary>The model at the end of the last good epoch (the initial weights if none), usable and savable like any fitted model.</summary>
-    public TorchMlpTransformer LastGoodModel { get; }
+    public TorchNetworkTransformer LastGoodModel { get; }
 }

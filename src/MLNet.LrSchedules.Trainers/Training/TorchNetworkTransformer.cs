@@ -10,14 +10,14 @@ namespace MLNet.LrSchedules.Trainers;
 /// <c>PredictedLabel</c> for classification) as ML.NET's evaluators and <c>PredictionEngine</c> expect, and is saved by
 /// <c>mlContext.Model.Save</c> with its schedule, scheduler and optimizer state and training history.
 /// </summary>
-public sealed class TorchMlpTransformer : ITransformer, IDisposable
+public sealed class TorchNetworkTransformer : ITransformer, IDisposable
 {
     private readonly object _gate = new();
     private readonly IHostEnvironment _env;
     private MlpScorer? _scorer;
     private bool _disposed;
 
-    internal TorchMlpTransformer(IHostEnvironment env, TorchMlpModel model, ComputeDevice? scoringDevice = null)
+    internal TorchNetworkTransformer(IHostEnvironment env, TorchNetworkModel model, ComputeDevice? scoringDevice = null)
     {
         ArgumentNullException.ThrowIfNull(env);
         _env = env;
@@ -36,15 +36,15 @@ public sealed class TorchMlpTransformer : ITransformer, IDisposable
     /// <summary>The same model scoring on <paramref name="device"/>; this transformer is unchanged. The two share no native memory.</summary>
     /// <param name="device">Cpu, Cuda (fails on first scoring where no CUDA backend is available) or Auto.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="device"/> is not a <see cref="ComputeDevice"/> value.</exception>
-    public TorchMlpTransformer WithDevice(ComputeDevice device)
+    public TorchNetworkTransformer WithDevice(ComputeDevice device)
     {
         if (!Enum.IsDefined(device))
             throw new ArgumentOutOfRangeException(nameof(device), device, $"Parameter 'device' must be Cpu, Cuda or Auto; received {device}.");
-        return new TorchMlpTransformer(_env, Model, device);
+        return new TorchNetworkTransformer(_env, Model, device);
     }
 
     /// <summary>The network, schedule, optimizer, settings and history of the fit.</summary>
-    public TorchMlpModel Model { get; }
+    public TorchNetworkModel Model { get; }
 
     /// <summary>The task.</summary>
     public TrainingTask Task => Model.Task;
@@ -77,10 +77,10 @@ public sealed class TorchMlpTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetModelStore.Save(ctx, TorchModelSerializer.ToEntries(Model));
 
     /// <summary>Rebuilds a transformer from the entries read back from a model file (called by <see cref="MLNetModelStore"/>).</summary>
-    internal static TorchMlpTransformer Load(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> entries)
+    internal static TorchNetworkTransformer Load(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> entries)
     {
         var (_, model) = TorchModelSerializer.FromEntries(entries, "The model file");
-        return new TorchMlpTransformer(env, model);
+        return new TorchNetworkTransformer(env, model);
     }
 
     /// <summary>Scores one row of features: class probabilities, the logit, or the value.</summary>

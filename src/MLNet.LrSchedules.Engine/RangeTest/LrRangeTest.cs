@@ -4,7 +4,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// The learning-rate range test (Smith 2015, "Cyclical Learning Rates for Training Neural Networks"; fastai's <c>lr_find</c>):
 /// trains a fresh network while the rate grows exponentially from a start rate to an end rate, records the loss of every
 /// step, stops once the loss diverges, and suggests a rate from the curve. In an ML.NET pipeline use the catalogs'
-/// <c>FindLearningRate</c> (<see cref="LrRangeTestCatalog"/>).
+/// <c>FindLearningRate</c> (<c>LrRangeTestCatalog</c> in MLNet.LrSchedules.Trainers).
 /// </summary>
 /// <remarks>
 /// <para>The run uses everything in the settings (network, optimizer and its hyperparameters, batch size, seed, device)

@@ -1,12 +1,12 @@
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// What a fitted <see cref="TorchMlpTransformer"/> knows about itself: the network, the resolved schedule and its final
+/// What a fitted <see cref="TorchNetworkTransformer"/> knows about itself: the network, the resolved schedule and its final
 /// state, the optimizer, the settings of the run and its history. Saved with the model and restored on load.
 /// </summary>
-public sealed class TorchMlpModel
+public sealed class TorchNetworkModel
 {
-    internal TorchMlpModel(TrainingResult result, string featureColumnName, string labelColumnName, LabelKeyValues? classKeyValues)
+    internal TorchNetworkModel(TrainingResult result, string featureColumnName, string labelColumnName, LabelKeyValues? classKeyValues)
     {
         Result = result;
         FeatureColumnName = featureColumnName;
