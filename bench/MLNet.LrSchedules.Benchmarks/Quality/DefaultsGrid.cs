@@ -60,7 +60,7 @@ internal static class DefaultsGrid
     public static int Run(string[] args)
     {
         var command = new CommandLine("defaults-grid", args, "--configs", "--seeds", "--data", "--validation-fraction", "--sample-seed", "--write");
-        int count = Math.Min(command.Int("--configs", 60), Full.Count);
+        int count = Math.Min(command.Int("--configs", 60, min: 0), Full.Count);
         var seeds = command.Seeds(3);
         var datasets = Dataset.LoadAll(command.List("--data", Dataset.Names));
         double validationFraction = command.Fraction("--validation-fraction", 0.2);

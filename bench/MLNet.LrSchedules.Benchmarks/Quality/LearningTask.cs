@@ -23,7 +23,15 @@ internal abstract class LearningTask
     public abstract string MlNetDefaultName { get; }
     public abstract IEstimator<ITransformer> MlNetDefault(MLContext ml);
     /// <summary>The TorchMlp trainer with the library's default options, changed by <paramref name="configure"/>.</summary>
-    public abstract IEstimator<ITransformer> TorchMlp(MLContext ml, Action<TorchMlpOptions> configure);
+    public IEstimator<ITransformer> TorchMlp(MLContext ml, Action<TorchMlpOptions> configure)
+    {
+        var options = NewOptions();
+        configure(options);
+        return CreateTorchMlp(ml, options);
+    }
+
+    protected abstract TorchMlpOptions NewOptions();
+    protected abstract IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options);
     public abstract double[] Evaluate(MLContext ml, IDataView scored);
     public virtual IEstimator<ITransformer>? LabelPreprocessing(MLContext ml) => null;
 
@@ -33,12 +41,8 @@ internal abstract class LearningTask
         public override IReadOnlyList<Metric> Metrics { get; } = [new("micro accuracy", true), new("macro accuracy", true), new("log-loss", false)];
         public override string MlNetDefaultName => "LbfgsMaximumEntropy";
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy();
-        public override IEstimator<ITransformer> TorchMlp(MLContext ml, Action<TorchMlpOptions> configure)
-        {
-            var options = new TorchMlpMulticlassOptions();
-            configure(options);
-            return ml.MulticlassClassification.Trainers.TorchMlp(options);
-        }
+        protected override TorchMlpOptions NewOptions() => new TorchMlpMulticlassOptions();
+        protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.MulticlassClassification.Trainers.TorchMlp((TorchMlpMulticlassOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.MulticlassClassification.Evaluate(scored);
@@ -53,12 +57,8 @@ internal abstract class LearningTask
         public override IReadOnlyList<Metric> Metrics { get; } = [new("accuracy", true), new("AUC", true), new("F1", true), new("log-loss", false)];
         public override string MlNetDefaultName => "LbfgsLogisticRegression";
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression();
-        public override IEstimator<ITransformer> TorchMlp(MLContext ml, Action<TorchMlpOptions> configure)
-        {
-            var options = new TorchMlpBinaryOptions();
-            configure(options);
-            return ml.BinaryClassification.Trainers.TorchMlp(options);
-        }
+        protected override TorchMlpOptions NewOptions() => new TorchMlpBinaryOptions();
+        protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.BinaryClassification.Trainers.TorchMlp((TorchMlpBinaryOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.BinaryClassification.Evaluate(scored);
@@ -73,12 +73,8 @@ internal abstract class LearningTask
         public override IReadOnlyList<Metric> Metrics { get; } = [new("R²", true), new("RMSE", false, "F2"), new("MAE", false, "F2")];
         public override string MlNetDefaultName => "Sdca";
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.Regression.Trainers.Sdca();
-        public override IEstimator<ITransformer> TorchMlp(MLContext ml, Action<TorchMlpOptions> configure)
-        {
-            var options = new TorchMlpRegressionOptions();
-            configure(options);
-            return ml.Regression.Trainers.TorchMlp(options);
-        }
+        protected override TorchMlpOptions NewOptions() => new TorchMlpRegressionOptions();
+        protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.Regression.Trainers.TorchMlp((TorchMlpRegressionOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.Regression.Evaluate(scored);

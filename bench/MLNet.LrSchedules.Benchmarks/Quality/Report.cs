@@ -53,8 +53,9 @@ internal static class Markdown
             var cells = metrics.Select((metric, i) => Difference.Paired(row.Values[i], reference.Values[i]) is { } d
                 ? (d.ExceedsTwoStandardErrors ? $"**{Signed(d.Mean, metric.Format)} ± {F(d.StandardError, metric.Format)}**" : $"{Signed(d.Mean, metric.Format)} ± {F(d.StandardError, metric.Format)}")
                 : "n/a");
-            var labels = row.Labels.Select((label, i) => label.Length > 0 ? label : reference.Labels[i]);
-            text.AppendLine($"| {string.Join(" | ", labels.Append(reference.Labels[^1]).Concat(cells))} |");
+            var labels = row.Labels.Select((label, i) => label.Length > 0 ? label : reference.Labels[i]).ToList();
+            string comparedWith = string.Join(", ", reference.Labels.Where((label, i) => label.Length > 0 && label != labels[i]));
+            text.AppendLine($"| {string.Join(" | ", labels.Append(comparedWith).Concat(cells))} |");
         }
         return text.ToString();
     }
