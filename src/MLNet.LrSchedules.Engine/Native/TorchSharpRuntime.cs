@@ -135,16 +135,18 @@ public static class TorchSharpRuntime
     /// The folder that holds patched copies: <see cref="NativeCacheVariable"/> when set, else
     /// <c>$XDG_CACHE_HOME/MLNet.LrSchedules/torchsharp-native</c> (<c>~/.cache/...</c> without XDG_CACHE_HOME).
     /// </summary>
-    internal static string CacheDirectory()
+    internal static string CacheDirectory() => CacheDirectory(
+        Environment.GetEnvironmentVariable(NativeCacheVariable), Environment.GetEnvironmentVariable("XDG_CACHE_HOME"),
+        Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), Path.GetTempPath(), Environment.UserName);
+
+    /// <summary>The rule of <see cref="CacheDirectory()"/>, given the environment's values.</summary>
+    internal static string CacheDirectory(string? configured, string? xdgCacheHome, string? home, string temp, string user)
     {
-        string? configured = Environment.GetEnvironmentVariable(NativeCacheVariable);
         if (!string.IsNullOrEmpty(configured)) return Path.GetFullPath(configured);
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        // XDG: a relative XDG_CACHE_HOME is invalid and ignored.
-        string root = !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg) ? xdg
+        // XDG: a relative XDG_CACHE_HOME is invalid and ignored. Without a home, a per-user folder under the temp directory.
+        string root = !string.IsNullOrEmpty(xdgCacheHome) && Path.IsPathRooted(xdgCacheHome) ? xdgCacheHome
             : !string.IsNullOrEmpty(home) ? Path.Combine(home, ".cache")
-            : Path.Combine(Path.GetTempPath(), "MLNet.LrSchedules-" + Environment.UserName);
+            : Path.Combine(temp, "MLNet.LrSchedules-" + user);
         return Path.Combine(root, "MLNet.LrSchedules", "torchsharp-native");
     }
 
@@ -181,11 +183,14 @@ public static class TorchSharpRuntime
     }
 
     /// <summary>
-    /// A patched copy of <paramref name="library"/> in <see cref="CacheDirectory"/>, under the original's SHA-256; written
+    /// A patched copy of <paramref name="library"/> in <see cref="CacheDirectory()"/>, under the original's SHA-256; written
     /// once (a temporary file renamed into place, so concurrent processes never see half a file) and compared byte for
     /// byte with the patched original before every use, so a damaged or altered copy is replaced, never loaded.
     /// </summary>
-    internal static string PatchedCopy(string library)
+    internal static string PatchedCopy(string library) => PatchedCopy(library, CacheDirectory());
+
+    /// <summary><see cref="PatchedCopy(string)"/> in the cache folder <paramref name="cacheDirectory"/>.</summary>
+    internal static string PatchedCopy(string library, string cacheDirectory)
     {
         if (!OperatingSystem.IsLinux()) return library;
         byte[] expected = File.ReadAllBytes(library);
@@ -193,7 +198,7 @@ public static class TorchSharpRuntime
         if (ElfVersionPatcher.MarkVersionWeak(expected, library, ElfVersionPatcher.TorchSharpMissingVersion) != ElfPatchOutcome.Patched)
             return library;
 
-        string directory = Path.Combine(CacheDirectory(), key);
+        string directory = Path.Combine(cacheDirectory, key);
         string patched = Path.Combine(directory, ElfVersionPatcher.TorchSharpLibraryFileName);
         if (File.Exists(patched) && File.ReadAllBytes(patched).AsSpan().SequenceEqual(expected)) return patched;
 
