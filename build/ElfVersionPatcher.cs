@@ -425,7 +425,7 @@ namespace MLNet.LrSchedules.Native
                 catch (Exception exception) when (exception is IOException || exception is UnauthorizedAccessException || exception is InvalidDataException)
                 {
                     Log.LogWarning(null, "LRS0001", null, path, 0, 0, 0, 0,
-                        $"TorchSharp native fix: could not patch {path}: {exception.Message} TorchSharpRuntime.EnsureLoaded() will retry at run time.");
+                        $"TorchSharp native fix: could not patch {path}: {exception.Message} TorchSharpRuntime.EnsureLoaded() loads a patched copy at run time instead.");
                 }
             }
             return !Log.HasLoggedErrors;
