@@ -12,7 +12,13 @@ public sealed class TorchSharpRuntimeTests
 {
     private const string Version = ElfVersionPatcher.TorchSharpMissingVersion;
 
-    public TestContext TestContext { get; set; } = null!;
+    private string _directory = "";
+
+    [TestInitialize]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("torchsharp-runtime-tests-").FullName;
+
+    [TestCleanup]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
     [TestMethod]
     public void TorchSharpInitialisesAndComputes()
@@ -79,32 +85,24 @@ public sealed class TorchSharpRuntimeTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void PatchedCopyLiesUnderTheOriginalsHashAndTheOriginalIsNeverWritten()
     {
-        string directory = Directory.CreateTempSubdirectory("torchsharp-runtime-tests-").FullName;
-        try
-        {
-            string original = ElfVersionPatcherTests.StrongCopy(directory);
-            string cache = Path.Combine(directory, "cache");
-            File.SetUnixFileMode(original, UnixFileMode.UserRead); // a read-only package cache
-            byte[] before = File.ReadAllBytes(original);
-            var time = File.GetLastWriteTimeUtc(original);
+        string original = ElfVersionPatcherTests.StrongCopy(_directory);
+        string cache = Path.Combine(_directory, "cache");
+        File.SetUnixFileMode(original, UnixFileMode.UserRead); // a read-only package cache
+        byte[] before = File.ReadAllBytes(original);
+        var time = File.GetLastWriteTimeUtc(original);
 
-            string patched = TorchSharpRuntime.PatchedCopy(original, cache);
+        string patched = TorchSharpRuntime.PatchedCopy(original, cache);
 
-            Assert.AreEqual(Path.Combine(cache, Convert.ToHexStringLower(SHA256.HashData(before)), ElfVersionPatcher.TorchSharpLibraryFileName), patched);
-            CollectionAssert.AreEqual(before, File.ReadAllBytes(original));
-            Assert.AreEqual(time, File.GetLastWriteTimeUtc(original));
-            var requirement = ElfVersionPatcher.ReadVersionRequirements(patched).Single(r => r.Version == Version);
-            Assert.IsTrue(requirement.IsWeak);
-            byte[] after = File.ReadAllBytes(patched);
-            CollectionAssert.AreEqual(new[] { (int)requirement.FlagsOffset },
-                Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToList(), "only the flag differs");
-            Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(patched)!), "a private folder");
-            Assert.HasCount(1, Directory.GetFiles(Path.GetDirectoryName(patched)!), "no temporary file is left");
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        Assert.AreEqual(Path.Combine(cache, Convert.ToHexStringLower(SHA256.HashData(before)), ElfVersionPatcher.TorchSharpLibraryFileName), patched);
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(original));
+        Assert.AreEqual(time, File.GetLastWriteTimeUtc(original));
+        var requirement = ElfVersionPatcher.ReadVersionRequirements(patched).Single(r => r.Version == Version);
+        Assert.IsTrue(requirement.IsWeak);
+        byte[] after = File.ReadAllBytes(patched);
+        CollectionAssert.AreEqual(new[] { (int)requirement.FlagsOffset },
+            Enumerable.Range(0, before.Length).Where(i => before[i] != after[i]).ToList(), "only the flag differs");
+        Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(patched)!), "a private folder");
+        Assert.HasCount(1, Directory.GetFiles(Path.GetDirectoryName(patched)!), "no temporary file is left");
     }
 
     [TestMethod]
@@ -112,31 +110,23 @@ public sealed class TorchSharpRuntimeTests
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public void AnIntactCopyIsReusedAndADamagedOneReplaced()
     {
-        string directory = Directory.CreateTempSubdirectory("torchsharp-runtime-tests-").FullName;
-        try
-        {
-            string original = ElfVersionPatcherTests.StrongCopy(directory);
-            string cache = Path.Combine(directory, "cache");
-            string patched = TorchSharpRuntime.PatchedCopy(original, cache);
-            byte[] good = File.ReadAllBytes(patched);
-            var written = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-            File.SetLastWriteTimeUtc(patched, written);
+        string original = ElfVersionPatcherTests.StrongCopy(_directory);
+        string cache = Path.Combine(_directory, "cache");
+        string patched = TorchSharpRuntime.PatchedCopy(original, cache);
+        byte[] good = File.ReadAllBytes(patched);
+        var written = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        File.SetLastWriteTimeUtc(patched, written);
 
-            Assert.AreEqual(patched, TorchSharpRuntime.PatchedCopy(original, cache));
-            Assert.AreEqual(written, File.GetLastWriteTimeUtc(patched), "an intact copy is not written again");
+        Assert.AreEqual(patched, TorchSharpRuntime.PatchedCopy(original, cache));
+        Assert.AreEqual(written, File.GetLastWriteTimeUtc(patched), "an intact copy is not written again");
 
-            using (var stream = new FileStream(patched, FileMode.Open, FileAccess.Write))
-            {
-                stream.Seek(good.Length / 2, SeekOrigin.Begin);
-                stream.WriteByte((byte)~good[good.Length / 2]);
-            }
-            Assert.AreEqual(patched, TorchSharpRuntime.PatchedCopy(original, cache));
-            CollectionAssert.AreEqual(good, File.ReadAllBytes(patched), "a damaged copy is replaced");
-        }
-        finally
+        using (var stream = new FileStream(patched, FileMode.Open, FileAccess.Write))
         {
-            Directory.Delete(directory, recursive: true);
+            stream.Seek(good.Length / 2, SeekOrigin.Begin);
+            stream.WriteByte((byte)~good[good.Length / 2]);
         }
+        Assert.AreEqual(patched, TorchSharpRuntime.PatchedCopy(original, cache));
+        CollectionAssert.AreEqual(good, File.ReadAllBytes(patched), "a damaged copy is replaced");
     }
 
     [TestMethod]
