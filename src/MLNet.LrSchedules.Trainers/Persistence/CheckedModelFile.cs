@@ -39,28 +39,36 @@ internal sealed class CheckedModelFile : IDisposable
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         try
         {
-            ZipLayout.CheckFileLength(stream.Length, path, maxBytes);
-            if (ModelSeal.ReadComment(stream, path) is { } comment)
-                return new CheckedModelFile(path, stream, ModelSeal.Verify(stream, path, maxBytes, comment), isSealed: true);
-
-            var layout = ZipLayout.Read(stream, path, maxBytes);
-            // One damaged byte must not turn a sealed file into one that is merely checked: a seal entry without its comment is an error.
-            if (layout.Find(ModelSeal.EntryName) is not null)
-                throw ZipLayout.Bad(path, null, $"it holds a seal entry ('{ModelSeal.EntryName}') but its zip comment does not hold the seal: the comment was modified.");
-            foreach (var entry in layout.Entries)
-            {
-                uint crc = 0;
-                ZipLayout.ReadContent(stream, entry, path, chunk => crc = Crc32.Append(crc, chunk));
-                if (crc != entry.Crc)
-                    throw ZipLayout.Bad(path, entry.Name, $"its content fails its CRC-32 check (CRC-32 {crc:x8}; the zip records {entry.Crc:x8}): the file was modified or damaged.");
-            }
-            return new CheckedModelFile(path, stream, layout, isSealed: false);
+            var (layout, isSealed) = Check(stream, path, maxBytes);
+            return new CheckedModelFile(path, stream, layout, isSealed);
         }
         catch
         {
             stream.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Checks the model file in <paramref name="stream"/> (readable, seekable); <paramref name="path"/> names it in errors.</summary>
+    /// <returns>Its layout, and whether it was checked against a seal.</returns>
+    internal static (ZipLayout Layout, bool IsSealed) Check(Stream stream, string path, long maxBytes)
+    {
+        ZipLayout.CheckFileLength(stream.Length, path, maxBytes);
+        if (ModelSeal.ReadComment(stream, path) is { } comment)
+            return (ModelSeal.Verify(stream, path, maxBytes, comment), true);
+
+        var layout = ZipLayout.Read(stream, path, maxBytes);
+        // One damaged byte must not turn a sealed file into one that is merely checked: a seal entry without its comment is an error.
+        if (layout.Find(ModelSeal.EntryName) is not null)
+            throw ZipLayout.Bad(path, null, $"it holds a seal entry ('{ModelSeal.EntryName}') but its zip comment does not hold the seal: the comment was modified.");
+        foreach (var entry in layout.Entries)
+        {
+            uint crc = 0;
+            ZipLayout.ReadContent(stream, entry, path, chunk => crc = Crc32.Append(crc, chunk));
+            if (crc != entry.Crc)
+                throw ZipLayout.Bad(path, entry.Name, $"its content fails its CRC-32 check (CRC-32 {crc:x8}; the zip records {entry.Crc:x8}): the file was modified or damaged.");
+        }
+        return (layout, false);
     }
 
     /// <summary>The declared size of the entry <paramref name="name"/>, or null when the zip has none.</summary>

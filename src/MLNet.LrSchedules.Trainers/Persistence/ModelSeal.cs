@@ -161,7 +161,11 @@ internal static class ModelSeal
         byte[] sealLocal = ZipLayout.ReadAt(stream, comment.SealOffset, LocalHeaderLength, path, EntryName);
         byte[] seal = ZipLayout.ReadAt(stream, sealDataOffset, comment.SealBytes, path, EntryName);
         if (Hex(SHA256.HashData(seal)) != comment.SealSha256)
-            throw ZipLayout.Bad(path, EntryName, $"the seal does not match the SHA-256 recorded in the zip comment ({Short(comment.SealSha256)}; the seal hashes to {Short(Hex(SHA256.HashData(seal)))}): the seal or the comment was modified.");
+        {
+            var error = ZipLayout.Bad(path, EntryName, $"the seal does not match the SHA-256 recorded in the zip comment ({Short(comment.SealSha256)}; the seal hashes to {Short(Hex(SHA256.HashData(seal)))}): the seal or the comment was modified.");
+            NameWhatMoved(stream, path, maxBytes, comment, error);
+            throw error;
+        }
         uint sealCrc = Crc32.Append(0, seal);
         if (!sealLocal.AsSpan().SequenceEqual(LocalHeader(sealCrc, seal.Length)))
             throw ZipLayout.Bad(path, EntryName, $"its local header (offset {comment.SealOffset}) was modified.");
@@ -226,6 +230,31 @@ internal static class ModelSeal
     }
 
     /// <summary>
+    /// The seal is not where the comment puts it: a zip tool may have rewritten the file (entries moved). When the zip still
+    /// reads and its seal entry matches the comment, the entry whose content changed is named; otherwise the caller
+    /// reports <paramref name="error"/>.
+    /// </summary>
+    private static void NameWhatMoved(Stream stream, string? path, long maxBytes, SealComment comment, TorchModelFormatException error)
+    {
+        ZipLayout layout;
+        byte[] seal;
+        try
+        {
+            layout = ZipLayout.Read(stream, path, maxBytes);
+            if (layout.Find(EntryName) is not { } sealEntry || sealEntry.Size != comment.SealBytes) return;
+            seal = ZipLayout.ReadAll(stream, sealEntry, path);
+        }
+        catch (TorchModelFormatException)
+        {
+            return;
+        }
+        if (Hex(SHA256.HashData(seal)) != comment.SealSha256) return;
+        CheckContents(ParseSeal(seal, path), layout.Entries.Select(e => (e.Name, e.Size)).ToList(), path,
+            (index, sink) => ZipLayout.ReadContent(stream, layout.Entries[index], path, sink));
+        throw ZipLayout.Bad(path, null, $"its entries no longer lie where they were sealed (the seal is at offset {layout.Find(EntryName)!.LocalOffset}, the zip comment says {comment.SealOffset}), though their contents match the seal: the file was rewritten or its comment modified.", error);
+    }
+
+    /// <summary>
     /// What can be checked of a model file from the <see cref="ZipArchive"/> that ML.NET's <c>Model.Load</c> opened (its
     /// bytes are out of reach): for a sealed file, the seal against the comment and every entry's name, size and content
     /// against the seal; for a file without a seal, every entry's content against its CRC-32.
@@ -267,25 +296,32 @@ internal static class ModelSeal
             (index, sink) => ReadArchiveEntry(entries[index], entries[index].Length, sink));
     }
 
-    /// <summary>The zip's entries must be the sealed ones plus the seal, in order, each with its sealed size and content.</summary>
+    /// <summary>
+    /// The zip's entries must be the sealed ones plus the seal (by name: a zip tool may have reordered them), each with its
+    /// sealed size and content. Sizes are compared before anything is decompressed.
+    /// </summary>
     private static void CheckContents(SealDocument document, IReadOnlyList<(string Name, long Size)> zipEntries, string? path, Action<int, ChunkSink> read)
     {
-        for (int i = 0; i <= document.Entries.Count; i++)
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < zipEntries.Count; i++)
         {
-            string expected = i < document.Entries.Count ? document.Entries[i].Name : EntryName;
-            if (i >= zipEntries.Count || zipEntries[i].Name != expected)
-                throw ZipLayout.Bad(path, expected, $"the zip's entry {i + 1} is {(i < zipEntries.Count ? $"'{zipEntries[i].Name}'" : "missing")}, where the seal lists this entry: the file was modified.");
+            if (!index.TryAdd(zipEntries[i].Name, i))
+                throw ZipLayout.Bad(path, zipEntries[i].Name, "the zip lists this entry twice: the file was modified.");
         }
-        if (zipEntries.Count != document.Entries.Count + 1)
-            throw ZipLayout.Bad(path, zipEntries[^1].Name, "the zip holds this entry, which the seal does not list: the file was modified.");
-        for (int i = 0; i < document.Entries.Count; i++)
+        var sealedNames = document.Entries.Select(e => e.Name).Append(EntryName).ToHashSet(StringComparer.Ordinal);
+        if (zipEntries.FirstOrDefault(e => !sealedNames.Contains(e.Name)) is { Name: not null } extra)
+            throw ZipLayout.Bad(path, extra.Name, "the zip holds this entry, which the seal does not list: the file was modified.");
+        foreach (var sealedEntry in document.Entries)
         {
-            var sealedEntry = document.Entries[i];
-            // Sizes first: nothing is decompressed beyond what the seal declares.
+            if (!index.TryGetValue(sealedEntry.Name, out int i))
+                throw ZipLayout.Bad(path, sealedEntry.Name, "the seal lists this entry, which the zip lacks: the file was truncated or modified.");
             if (zipEntries[i].Size != sealedEntry.Bytes)
                 throw ZipLayout.Bad(path, sealedEntry.Name, $"the zip declares {zipEntries[i].Size} bytes of content; the seal records {sealedEntry.Bytes}: the file was modified.");
+        }
+        foreach (var sealedEntry in document.Entries)
+        {
             using var content = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            read(i, chunk => content.AppendData(chunk));
+            read(index[sealedEntry.Name], chunk => content.AppendData(chunk));
             string sha = Hex(content.GetHashAndReset());
             if (sha != sealedEntry.Sha256)
                 throw ZipLayout.Bad(path, sealedEntry.Name, $"its content fails its SHA-256 check (SHA-256 {Short(sha)}; the seal records {Short(sealedEntry.Sha256)}): the file was modified or damaged.");

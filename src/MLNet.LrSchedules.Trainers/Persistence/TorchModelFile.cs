@@ -166,6 +166,6 @@ public static class TorchModelFile
         var root = error;
         while (root.InnerException is not null)
             root = root.InnerException;
-        return new TorchModelFormatException(filePath, null, $"ML.NET cannot load it ({root.GetType().Name}: {root.Message}).", error);
+        return new TorchModelFormatException(filePath, null, $"ML.NET cannot load it ({root.GetType().Name}: {root.Message}).", root);
     }
 }
