@@ -175,13 +175,16 @@ internal static class ModelSeal
         long localTotal = 0, centralTotal = 0, contentTotal = 0;
         foreach (var entry in document.Entries)
         {
+            // Each part lies in the file, so no sum can overflow.
+            if (entry.LocalBytes > length || entry.CentralBytes > length || entry.Bytes > maxBytes)
+                throw ZipLayout.Bad(path, entry.Name, $"the seal records parts of {entry.LocalBytes} and {entry.CentralBytes} bytes and {entry.Bytes} bytes of content for it, more than the file holds or the reader accepts: the seal does not belong to this file.");
             localTotal += entry.LocalBytes;
             centralTotal += entry.CentralBytes;
             contentTotal += entry.Bytes;
         }
         long directoryOffset = sealDataOffset + seal.Length;
         long directorySize = centralTotal + CentralRecordLength;
-        if (localTotal != comment.SealOffset || directoryOffset + directorySize + ZipLayout.EndRecordSize != hashedLength)
+        if (localTotal != comment.SealOffset || directoryOffset + directorySize + ZipLayout.EndRecordSize != hashedLength || directorySize > int.MaxValue)
             throw ZipLayout.Bad(path, EntryName, $"the parts it lists ({localTotal} bytes of entries, {centralTotal} bytes of directory records) do not add up to the file's layout: the seal does not belong to this file.");
         if (contentTotal > maxBytes)
             throw ZipLayout.Bad(path, null, $"its entries declare {contentTotal} bytes of content in all, more than the {maxBytes} bytes this reader accepts (maxBytes).");

@@ -107,6 +107,8 @@ internal sealed class ZipLayout
             throw Bad(path, null, "it is a zip64 archive (over 4 GiB or 65,535 entries), which this library does not read.");
         if (disk != 0 || directoryDisk != 0 || onDisk != count)
             throw Bad(path, null, $"its zip end record is damaged: it declares disk {disk}, directory disk {directoryDisk} and {onDisk} of {count} entries on this disk (expected 0, 0 and all).");
+        if (directorySize > int.MaxValue)
+            throw Bad(path, null, $"its zip end record declares a central directory of {directorySize} bytes, more than this library reads: the record is damaged or crafted.");
         if ((long)directoryOffset + directorySize != endOffset)
             throw Bad(path, null, $"its zip end record is damaged: the central directory it declares (offset {directoryOffset}, {directorySize} bytes) does not end where the end record starts (offset {endOffset}).");
 
