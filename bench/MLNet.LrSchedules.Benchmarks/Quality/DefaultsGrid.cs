@@ -154,7 +154,7 @@ internal static class DefaultsGrid
         foreach (var (r, i) in ranked.Select((r, i) => (r, i)).Append((mlNet, -1)))
         {
             var d = r == winner ? null : Difference.Paired(r.PerSeedScore, winner.PerSeedScore);
-            string delta = d is null ? "" : $"{Markdown.F(d.Mean)} ± {Markdown.F(d.StandardError)}";
+            string delta = d is null ? "" : $"{Markdown.Signed(d.Mean, "F4")} ± {Markdown.F(d.StandardError)}";
             string name = (r.Name.Length > 0 ? $"{r.Name}: " : "") + $"`{r.Spec}`" + (r.Failure is null ? "" : $" ({r.Failure})");
             var (beats, ratio) = AgainstMlNet(r, mlNet, datasets);
             text.AppendLine($"| {(i < 0 ? "—" : (i + 1).ToString())} | {name} | {string.Join(" | ", r.Validation.Select(v => Markdown.F(Summary.Of(v).Mean)))} | "

@@ -68,7 +68,7 @@ internal static class Markdown
         return s.Count < s.Total ? $"{cell} ({s.Count}/{s.Total})" : cell;
     }
 
-    private static string Signed(double value, string format) => (value >= 0 ? "+" : "") + F(value, format);
+    public static string Signed(double value, string format) => (value >= 0 ? "+" : "") + F(value, format);
 
     /// <summary>Replaces the section that starts with <paramref name="section"/>'s first line (up to the next "## " heading) in <paramref name="path"/>, or appends it.</summary>
     public static void WriteSection(string path, string section)

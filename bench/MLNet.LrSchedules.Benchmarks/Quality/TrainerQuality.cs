@@ -102,7 +102,7 @@ internal static class TrainerQuality
             var d = v.Difference;
             string format = v.Data.Task.Primary.Format;
             text.AppendLine($"| {v.Data.Name} | {v.Data.Task.Primary.Name} | {Markdown.Cell(v.Torch, format)} | {Markdown.Cell(v.MlNet, format)} | "
-                            + $"{(d is null ? "n/a" : $"{Markdown.F(d.Mean, format)} ± {Markdown.F(d.StandardError, format)}")} | {(v.Beats ? "yes" : "no")} | "
+                            + $"{(d is null ? "n/a" : $"{Markdown.Signed(d.Mean, format)} ± {Markdown.F(d.StandardError, format)}")} | {(v.Beats ? "yes" : "no")} | "
                             + $"{(d is null ? "n/a" : d.ExceedsTwoStandardErrors ? "yes" : "no")} | {Markdown.F(v.TimeRatio, "F2")} | {(v.Passes ? "yes" : "**no**")} |");
         }
         text.AppendLine();
