@@ -4,10 +4,14 @@ using Microsoft.ML.Runtime;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>Writes checkpoints as ML.NET model files, atomically: a crash mid-write leaves the previous file intact.</summary>
-/// <remarks><c>beforeCommit</c> runs between writing the temporary file and moving it into place (tests simulate a crash there).</remarks>
+/// <remarks>
+/// With a <see cref="CheckpointPipeline"/> the file holds the preprocessing and the network with the raw input schema;
+/// without, the network alone with the trainer's input schema. <c>beforeCommit</c> runs between writing the temporary
+/// file and moving it into place (tests simulate a crash there).
+/// </remarks>
 internal static class CheckpointFile
 {
-    public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
+    public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null, CheckpointPipeline? pipeline = null)
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
@@ -19,7 +23,9 @@ internal static class CheckpointFile
             var context = env as MLContext ?? new MLContext();
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                context.Model.Save(new TorchNetworkTransformer(env, model), inputSchema, stream);
+                var network = new TorchNetworkTransformer(env, model);
+                if (pipeline is null) context.Model.Save(network, inputSchema, stream);
+                else context.Model.Save(pipeline.Append(network), pipeline.InputSchema, stream);
                 stream.Flush(flushToDisk: true);
                 beforeCommit?.Invoke(stream);
             }
