@@ -17,4 +17,17 @@ internal static class Cli
         TrainCommands.Compare(),
         FindLrCommand.Create(),
     };
+
+    /// <summary>Parses and runs; a command line that does not parse is one error line (the first problem) and exit code 1, not the help text.</summary>
+    public static int Run(string[] args)
+    {
+        var parsed = Root().Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = parsed.CommandResult.Command is RootCommand ? "lrsched" : $"lrsched {parsed.CommandResult.Command.Name}";
+            CommandRunner.Report(new CommandException($"{parsed.Errors[0].Message.TrimEnd('.')} (see '{command} --help')"));
+            return 1;
+        }
+        return parsed.Invoke();
+    }
 }

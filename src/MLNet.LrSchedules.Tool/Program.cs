@@ -1,3 +1,3 @@
 using MLNet.LrSchedules.Tool;
 
-return await Cli.Root().Parse(args).InvokeAsync();
+return Cli.Run(args);

@@ -1,0 +1,23 @@
+namespace MLNet.LrSchedules.Tool.Files;
+
+/// <summary>
+/// Pause points for the crash tests: with <c>LRSCHED_TEST_PAUSE=&lt;point&gt;</c> the process writes
+/// <c>lrsched-test: paused at &lt;point&gt;</c> to stderr and waits there forever, so that a test can kill it at that exact moment.
+/// Points: <c>step:N</c> (after optimizer step N, 1-based), <c>before-rename:NAME</c> and <c>after-rename:NAME</c>
+/// (around the rename that puts the file NAME in place). Unset, it costs one string comparison.
+/// </summary>
+internal static class TestHooks
+{
+    private static readonly string? Point = Environment.GetEnvironmentVariable("LRSCHED_TEST_PAUSE");
+
+    public static bool Enabled => Point is not null;
+
+    public static void Pause(string point)
+    {
+        if (Point is null || !string.Equals(Point, point, StringComparison.Ordinal)) return;
+        Console.Out.Flush();
+        Console.Error.WriteLine($"lrsched-test: paused at {point}");
+        Console.Error.Flush();
+        Thread.Sleep(Timeout.Infinite);
+    }
+}
