@@ -86,7 +86,7 @@ internal static class TrainCommands
                 if (inPlace && File.Exists(paths.Checkpoint))
                 {
                     // Killed between putting the final model in place and removing the checkpoint: the run is done.
-                    using var finished = OutputClaim.Take([], paths.ModelOutput("--output"));
+                    using var finished = OutputClaim.Take([], paths.ModelOutput("--output"), paths.PlotOutput("--plot"));
                     File.Delete(paths.Checkpoint);
                     Console.WriteLine($"The run in {path} already completed all its {info.Settings.Epochs} epochs; removed the checkpoint a killed save left behind.");
                     return;

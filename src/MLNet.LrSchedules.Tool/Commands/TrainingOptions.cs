@@ -182,7 +182,19 @@ internal sealed class TrainingOptions
         if (r.GetValue(Momentum) is { } momentum) spec = spec with { Momentum = momentum };
         if (r.GetValue(WeightDecay) is { } decay) spec = spec with { WeightDecay = decay };
         if (r.GetValue(Seed) is { } seed) spec = spec with { Seed = seed };
-        return spec with { Device = ParseDevice(r.GetValue(Device)!) };
+        spec = spec with { Device = ParseDevice(r.GetValue(Device)!) };
+        // Checked here with the command's names, before any file is touched; the library checks again with its own.
+        Require(double.IsFinite(spec.LearningRate) && spec.LearningRate > 0, "--lr", F(spec.LearningRate), "a finite number > 0");
+        Require(spec.Epochs >= 1, "--epochs", spec.Epochs.ToString(CultureInfo.InvariantCulture), "an integer >= 1");
+        Require(spec.BatchSize >= 1, "--batch-size", spec.BatchSize.ToString(CultureInfo.InvariantCulture), "an integer >= 1");
+        Require(spec.Momentum >= 0 && spec.Momentum < 1, "--momentum", F(spec.Momentum), "a number in [0, 1)");
+        Require(double.IsFinite(spec.WeightDecay) && spec.WeightDecay >= 0, "--weight-decay", F(spec.WeightDecay), "a finite number >= 0");
+        return spec;
+    }
+
+    private static void Require(bool ok, string option, string received, string expected)
+    {
+        if (!ok) throw new CommandException($"{option}: received {received} (expected {expected})");
     }
 
     internal static int[] ParseHidden(string text)

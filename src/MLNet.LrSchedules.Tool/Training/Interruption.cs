@@ -67,6 +67,7 @@ internal sealed class Interruption : IDisposable
                 ? $"Interrupted ({Signal}): finishing the current step, no training will start (again to quit now)."
                 : $"Interrupted ({Signal}): stopping after the current step and saving a resumable model (again to quit now).");
             if (_training is { } ml) CancelExecution(ml);
+            Files.TestHooks.Release();
         }
     }
 
