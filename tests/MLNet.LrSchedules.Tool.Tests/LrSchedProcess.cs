@@ -113,6 +113,8 @@ internal sealed class LrSchedProcess : IDisposable
 
     public Stream StandardOutputStream => _process.StandardOutput.BaseStream;
 
+    public StreamWriter Input => _process.StandardInput;
+
     public void Dispose()
     {
         if (!_process.HasExited)
