@@ -55,6 +55,13 @@ internal static partial class CommandRunner
         return OneLine(message);
     }
 
+    /// <summary>The message of the exception that carries it (reflection and aggregate wrappers removed), on one line, without .NET's suffixes.</summary>
+    internal static string MessageOf(Exception e)
+    {
+        e = Unwrap(e);
+        return OneLine(e is ArgumentException argument ? WithoutSuffixes(argument) : e.Message.Split('\n')[0]);
+    }
+
     private static Exception Unwrap(Exception e)
     {
         while (true)

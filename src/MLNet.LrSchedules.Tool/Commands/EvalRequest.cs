@@ -106,7 +106,13 @@ internal sealed record EvalRequest(LrSchedule Schedule, double BaseLr, long Step
             : throw new FormatException($"property '{name}' is a JSON {v.ValueKind} (expected a number)");
     }
 
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>Round-trip text; infinities spelled out (the invariant culture writes "∞").</summary>
+    private static string Format(double value) => value switch
+    {
+        double.PositiveInfinity => "Infinity",
+        double.NegativeInfinity => "-Infinity",
+        _ => value.ToString("R", CultureInfo.InvariantCulture),
+    };
 
     /// <summary>The learning rate in force at each step, computed as it is consumed; metrics[i] is reported after step i to whichever signal the schedule listens to.</summary>
     /// <exception cref="FormatException">A rate is not finite (JSON has no infinity).</exception>

@@ -102,8 +102,15 @@ internal static class TrainCommands
             var labelColumn = saved.InputSchema.GetColumnOrNull(TabularData.LabelColumn)
                 ?? throw new CommandException($"{saved.File}: takes no '{TabularData.LabelColumn}' column (expected a model written by 'lrsched train')");
             int modelFeatures = saved.InputSchema.GetColumnOrNull(TabularData.FeaturesColumn)?.Type is VectorDataViewType { Size: var size } ? size : -1;
-            var contradictions = continuing && saved.Recipe is { } recipe ? options.DataContradictions(r, recipe).ToList() : [];
-            if (continuing && saved.Recipe is { DataSha256: { } sha } && choice.Path is { } dataPath && contradictions.Count == 0 && File.Exists(dataPath)
+            if (continuing)
+            {
+                // Every contradiction at once, before any data is read: the run's steps per epoch come from its own progress.
+                var contradictions = (saved.Recipe is { } recipe ? options.DataContradictions(r, recipe) : [])
+                    .Concat(options.TrainingContradictions(r, info, info.EpochsCompleted > 0 ? info.StepsCompleted / info.EpochsCompleted * info.Settings.Epochs : null)).ToList();
+                if (contradictions.Count > 0)
+                    throw new CommandException($"{path}: {(contradictions.Count == 1 ? "an option contradicts" : "options contradict")} the saved run: {string.Join(", ", contradictions)} (expected --continue to keep the run's settings: leave {(contradictions.Count == 1 ? "it" : "them")} out, or fine-tune without --continue)");
+            }
+            if (continuing && saved.Recipe is { DataSha256: { } sha } && choice.Path is { } dataPath && File.Exists(dataPath)
                 && RunRecipe.Fingerprint(dataPath).Sha256 != sha)
                 throw new CommandException($"{dataPath}: changed since the run started (its SHA-256 differs from the one saved in {saved.File}) (expected the run's data to continue it exactly; fine-tune on new data without --continue)");
 
@@ -118,10 +125,6 @@ internal static class TrainCommands
             RunResult? result;
             if (continuing)
             {
-                long stepsPerEpoch = (prepared.TrainRows + info.Settings.BatchSize - 1) / info.Settings.BatchSize;
-                contradictions.AddRange(options.TrainingContradictions(r, info, info.Settings.Epochs * stepsPerEpoch));
-                if (contradictions.Count > 0)
-                    throw new CommandException($"{path}: {(contradictions.Count == 1 ? "an option contradicts" : "options contradict")} the saved run: {string.Join(", ", contradictions)} (expected --continue to keep the run's settings: leave {(contradictions.Count == 1 ? "it" : "them")} out, or fine-tune without --continue)");
                 if (complete)
                 {
                     // The checkpoint of the last epoch outlived a kill during the final save: the run only needs saving.

@@ -103,14 +103,16 @@ internal sealed class TrainingOptions
     }
 
     /// <summary>Each training option given whose value differs from the saved run's settings.</summary>
-    public IEnumerable<string> TrainingContradictions(ParseResult r, TorchModelInfo saved, long totalSteps)
+    /// <remarks><paramref name="totalSteps"/> resolves a given schedule's fractional durations as the run did (null: unknown, compared as given).</remarks>
+    public IEnumerable<string> TrainingContradictions(ParseResult r, TorchModelInfo saved, long? totalSteps)
     {
         var s = saved.Settings;
         if (r.GetValue(Schedule) is { } text)
         {
             var given = ScheduleInput.Read(text, "--schedule");
-            long units = s.StepUnit == ScheduleStepUnit.Epoch ? s.Epochs : totalSteps;
-            if (LrScheduleJson.Serialize(given.IsResolved ? given : given.Resolve(units)) != LrScheduleJson.Serialize(saved.Schedule))
+            long? units = s.StepUnit == ScheduleStepUnit.Epoch ? s.Epochs : totalSteps;
+            if (!given.IsResolved && units is { } n) given = given.Resolve(n);
+            if (LrScheduleJson.Serialize(given) != LrScheduleJson.Serialize(saved.Schedule))
                 yield return $"--schedule {text} (the run has {LrScheduleText.Format(saved.Schedule)})";
         }
         if (r.GetValue(LearningRate) is { } lr && lr != s.LearningRate) yield return $"--lr {F(lr)} (the run has {F(s.LearningRate)})";

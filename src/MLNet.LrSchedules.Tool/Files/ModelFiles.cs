@@ -64,7 +64,7 @@ internal static class ModelFiles
             for (var inner = e; inner is not null; inner = inner.InnerException)
                 if (inner is TorchModelFormatException format)
                     throw new CommandException(format.Message.Contains(path, StringComparison.Ordinal) ? format.Message : $"{path}: {format.Message}", format);
-            throw new CommandException($"{path}: cannot be read: {CommandRunner.Describe(e).Replace("internal error: ", "", StringComparison.Ordinal)} ({Expected})", e);
+            throw new CommandException($"{path}: cannot be read: {CommandRunner.MessageOf(e).TrimEnd('.')} ({Expected})", e);
         }
     }
 }
