@@ -99,6 +99,7 @@ public sealed class ErrorMessageTests
     }
 
     [TestMethod]
+    [DoNotParallelize] // sets LRSCHED_DEBUG for the whole test process
     public void Debug_PrintsTheStackTrace()
     {
         Environment.SetEnvironmentVariable("LRSCHED_DEBUG", "1");
