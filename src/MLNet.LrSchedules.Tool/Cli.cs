@@ -19,6 +19,13 @@ internal static class Cli
         FindLrCommand.Create(),
     };
 
+    /// <summary>
+    /// Where <c>eval</c> writes its rates. The process entry point sets the raw standard output: unlike
+    /// <see cref="Console.Out"/>, which ignores a closed pipe, it fails when the reader is gone (<c>lrsched eval | head</c>),
+    /// so that eval stops instead of computing billions of rates for nobody. Tests keep the redirected <see cref="Console.Out"/>.
+    /// </summary>
+    public static Func<Stream>? StandardOutput { get; set; }
+
     /// <summary>Parses and runs; a command line that does not parse is one error line (the first problem) and exit code 1, not the help text.</summary>
     public static int Run(string[] args)
     {

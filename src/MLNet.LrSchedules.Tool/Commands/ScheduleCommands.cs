@@ -102,7 +102,8 @@ internal static class ScheduleCommands
             string path = result.GetValue(input)!;
             if (path != "-") InputFiles.RequireFile(path, "JSON lines file", long.MaxValue);
             using var reader = new LineReader(path == "-" ? Console.In : new StreamReader(path, Encoding.UTF8), path == "-" ? "standard input" : path, "JSON line", InputFiles.MaxJsonLineChars);
-            using var output = new TextWriterStream(Console.Out);
+            Console.Out.Flush();
+            using var output = new GuardedOutput(Cli.StandardOutput?.Invoke() ?? new TextWriterStream(Console.Out));
             EvalLines(reader, output);
         }));
         return command;
@@ -160,6 +161,38 @@ internal static class ScheduleCommands
             throw new CommandException($"--base-lr: received {baseLr.ToString("R", CultureInfo.InvariantCulture)} (expected a finite number >= 0)");
         var schedule = ScheduleInput.Read(argument);
         return schedule.IsResolved ? schedule : schedule.Resolve(steps);
+    }
+
+    /// <summary>Standard output that names itself when it fails (a reader that went away), so that eval stops at once.</summary>
+    private sealed class GuardedOutput(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count) => Guard(() => inner.Write(buffer, offset, count));
+        public override void Flush() => Guard(inner.Flush);
+
+        private static void Guard(Action write)
+        {
+            try { write(); }
+            catch (IOException e)
+            {
+                throw new CommandException($"standard output: {e.Message.TrimEnd('.')} (expected it open until the last rate; the reader may have ended)", e);
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     /// <summary>Bytes of ASCII JSON to a <see cref="TextWriter"/> (stdout, or what tests redirect it to).</summary>
