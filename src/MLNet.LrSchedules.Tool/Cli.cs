@@ -17,6 +17,7 @@ internal static class Cli
         TrainCommands.Retrain(),
         TrainCommands.Compare(),
         FindLrCommand.Create(),
+        ExportCommand.Create(),
     };
 
     /// <summary>

@@ -91,11 +91,13 @@ public sealed class ErrorMessageTests
             AssertOneLine(LrSched.Run("inspect", file), expected);
             AssertOneLine(LrSched.Run("retrain", file, "--continue", "-o", Path.Combine(dir, "out.zip")), expected);
             AssertOneLine(LrSched.Run("retrain", file, "--data", LrSched.Data("wine.csv"), "-o", Path.Combine(dir, "out.zip")), expected);
+            AssertOneLine(LrSched.Run("export", file, "-o", Path.Combine(dir, "out.onnx")), expected);
         }
         var modifiedError = LrSched.Run("retrain", modified, "--continue", "-o", Path.Combine(dir, "out.zip")).Err;
         StringAssert.StartsWith(modifiedError, $"error: ", modifiedError);
         StringAssert.Contains(modifiedError, modified, "the file is named, not a TargetInvocationException");
         Assert.IsFalse(File.Exists(Path.Combine(dir, "out.zip")));
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "out.onnx")));
     }
 
     [TestMethod]

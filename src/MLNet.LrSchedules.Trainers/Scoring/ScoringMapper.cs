@@ -33,11 +33,15 @@ internal sealed class ScoringMapper : IRowToRowMapper
         OutputSchema = builder.ToSchema();
     }
 
+    /// <summary>The prediction column names, as ML.NET's scorers name them.</summary>
+    internal const string ScoreColumn = "Score", ProbabilityColumn = "Probability", PredictedLabelColumn = "PredictedLabel";
+
     public DataViewSchema InputSchema { get; }
 
     public DataViewSchema OutputSchema { get; }
 
-    private static IEnumerable<(string, DataViewType, DataViewSchema.Annotations)> OutputColumns(TorchNetworkModel model)
+    /// <summary>The prediction columns of <paramref name="model"/>'s task, in order, with their types and annotations.</summary>
+    internal static IEnumerable<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> OutputColumns(TorchNetworkModel model)
     {
         switch (model.Task)
         {
@@ -46,19 +50,19 @@ internal sealed class ScoringMapper : IRowToRowMapper
                 int classes = model.Network.OutputSize;
                 var score = ScoreAnnotations("MulticlassClassification", "Score");
                 model.ClassKeyValues?.AddSlotNames(score);
-                yield return ("Score", new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
+                yield return (ScoreColumn, new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
                 var predicted = ScoreAnnotations("MulticlassClassification", "PredictedLabel");
                 model.ClassKeyValues?.AddKeyValues(predicted);
-                yield return ("PredictedLabel", new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
+                yield return (PredictedLabelColumn, new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
                 break;
             }
             case TrainingTask.BinaryClassification:
-                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
-                yield return ("Probability", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
-                yield return ("PredictedLabel", BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
+                yield return (ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
+                yield return (ProbabilityColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
+                yield return (PredictedLabelColumn, BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
                 break;
             default:
-                yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
+                yield return (ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
                 break;
         }
     }
@@ -236,24 +240,4 @@ internal sealed class ScoringMapper : IRowToRowMapper
             base.Dispose(disposing);
         }
     }
-}
-
-/// <summary>The input data with the prediction columns added, computed lazily row by row.</summary>
-internal sealed class ScoredDataView(ScoringMapper mapper, IDataView input) : IDataView
-{
-    public bool CanShuffle => input.CanShuffle;
-
-    public DataViewSchema Schema => mapper.OutputSchema;
-
-    public long? GetRowCount() => input.GetRowCount();
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var needed = columnsNeeded.ToList();
-        var inputCursor = input.GetRowCursor(mapper.GetDependencies(needed), rand);
-        return mapper.GetCursor(inputCursor, needed);
-    }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
 }
