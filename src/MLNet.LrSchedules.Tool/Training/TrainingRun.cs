@@ -25,7 +25,7 @@ internal sealed record TrainingSpec(
 {
     /// <summary>
     /// The default for the embedded MNIST sample: MLP [512], AdamW, one-cycle to 2e-3 (beta1 cycled), 10 epochs of batch 32.
-    /// Measured: 96.1% test accuracy, macro-F1 0.960 (seed 1).
+    /// Measured: 95.75% test accuracy, macro-F1 0.957 (seed 1; 7,200 training rows, 800 validation rows carved out of the 8,000).
     /// </summary>
     public static TrainingSpec MnistDefault(int seed = 1) => new(
         OneCycle(2e-3), 2e-3, 10, 32, [512], OptimizerKind.AdamW, 0.9, false, 1e-2, 0.1, seed, ComputeDevice.Cpu);
