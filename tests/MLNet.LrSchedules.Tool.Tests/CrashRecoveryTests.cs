@@ -86,21 +86,10 @@ public sealed class CrashRecoveryTests
     {
         string dir = LrSched.TempDir();
         string checkpoint = Checkpoint(dir);
-        string? caught = null;
+        string caught;
         using (var child = LrSchedProcess.Start(null, TrainArgs(dir)))
-        using (var watcher = new FileSystemWatcher(dir, $".{Path.GetFileName(checkpoint)}.*.tmp"))
         {
-            // Frozen the moment the library creates its temporary file; if the write already ended, let it go on to the next epoch.
-            watcher.Created += (_, e) =>
-            {
-                if (caught is not null) return;
-                child.Signal(LrSchedProcess.SIGSTOP);
-                if (File.Exists(e.FullPath) && File.Exists(checkpoint)) caught = e.FullPath;
-                else child.Signal(LrSchedProcess.SIGCONT);
-            };
-            watcher.EnableRaisingEvents = true;
-            Assert.IsTrue(child.WaitFor(() => caught is not null, 120), $"no checkpoint write was caught in progress.\nstdout: {child.Out}\nstderr: {child.Err}");
-            child.Kill();
+            caught = KillWhileWriting(child, dir, $".{Path.GetFileName(checkpoint)}.*.tmp", () => File.Exists(checkpoint));
         }
         Assert.IsTrue(File.Exists(caught), "the half-written temporary file is what a kill mid-write leaves");
         int epochs = EpochsCompleted(checkpoint);
@@ -117,14 +106,14 @@ public sealed class CrashRecoveryTests
     public void SigkillDuringTheFinalSave_BeforeTheRename_ContinueFinishesFromTheLastCheckpoint()
     {
         string dir = LrSched.TempDir();
-        using (var child = LrSchedProcess.Start("before-rename:run.zip", TrainArgs(dir)))
+        string caught;
+        using (var child = LrSchedProcess.Start(null, TrainArgs(dir)))
         {
-            child.WaitForPause();
-            child.Kill();
+            caught = KillWhileWriting(child, dir, ".run.zip.*.tmp", () => true);
         }
+        Assert.IsTrue(File.Exists(caught), "the half-saved model");
         Assert.IsFalse(File.Exists(Path.Combine(dir, "run.zip")));
         Assert.AreEqual(4, EpochsCompleted(Checkpoint(dir)), "the checkpoint is removed only after the model is in place");
-        Assert.HasCount(1, Directory.GetFiles(dir, ".run.zip.*.tmp"), "the half-saved model");
 
         var finished = LrSched.Run("retrain", Path.Combine(dir, "run.zip"), "--continue");
         Assert.AreEqual(0, finished.Exit, finished.Err);
@@ -149,6 +138,28 @@ public sealed class CrashRecoveryTests
         Assert.AreEqual(0, done.Exit, done.Err);
         StringAssert.Contains(done.Out, "removed the checkpoint a killed save left behind");
         AssertSameAsUninterrupted(dir, metricsOutput: null);
+    }
+
+    /// <summary>
+    /// Freezes the child (SIGSTOP) the moment a temporary file matching <paramref name="pattern"/> appears, and kills it
+    /// if the file is still there (the write is in progress) and <paramref name="ready"/> holds; otherwise lets it go on
+    /// to the next such write. Returns the temporary file the kill cut.
+    /// </summary>
+    private static string KillWhileWriting(LrSchedProcess child, string dir, string pattern, Func<bool> ready)
+    {
+        string? caught = null;
+        using var watcher = new FileSystemWatcher(dir, pattern);
+        watcher.Created += (_, e) =>
+        {
+            if (caught is not null) return;
+            child.Signal(LrSchedProcess.SIGSTOP);
+            if (File.Exists(e.FullPath) && ready()) caught = e.FullPath;
+            else child.Signal(LrSchedProcess.SIGCONT);
+        };
+        watcher.EnableRaisingEvents = true;
+        Assert.IsTrue(child.WaitFor(() => caught is not null, 120), $"no write of {pattern} was caught in progress.\nstdout: {child.Out}\nstderr: {child.Err}");
+        child.Kill();
+        return caught!;
     }
 
     private static string Checkpoint(string dir) => Path.Combine(dir, ".run.zip.checkpoint");

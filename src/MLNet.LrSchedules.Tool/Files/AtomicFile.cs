@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Microsoft.ML;
+using MLNet.LrSchedules.Trainers;
 
 namespace MLNet.LrSchedules.Tool.Files;
 
@@ -7,7 +9,8 @@ namespace MLNet.LrSchedules.Tool.Files;
 /// the target, then the folder flushed, so that a crash or kill at any moment leaves either the old file or the new one.
 /// </summary>
 /// <remarks>
-/// One helper on purpose: when the library offers a sealed model-file writer, model files switch to it here.
+/// One helper on purpose: model files go through the library's sealed writer (<see cref="WriteModel"/>), everything else
+/// (plots, ONNX files) through <see cref="Write"/>.
 /// Temporary files are named <c>.{name}.{pid}.{guid}.tmp</c>; <see cref="StaleTemporaries"/> finds those a killed process left.
 /// </remarks>
 internal static class AtomicFile
@@ -26,7 +29,6 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
-            TestHooks.Pause($"before-rename:{Path.GetFileName(full)}");
             File.Move(temporary, full, overwrite: true);
         }
         catch
@@ -38,13 +40,24 @@ internal static class AtomicFile
         TestHooks.Pause($"after-rename:{Path.GetFileName(full)}");
     }
 
+    /// <summary>
+    /// A model file: sealed (every byte covered, <c>TorchModelFile.SaveSealed</c>) and put in place by the library's own
+    /// atomic writer (same temporary naming: a temporary file in the folder, flushed to disk, renamed), then the folder flushed.
+    /// </summary>
+    public static void WriteModel(MLContext ml, ITransformer model, DataViewSchema? inputSchema, string path)
+    {
+        string full = Path.GetFullPath(path);
+        ml.Model.SaveSealed(model, inputSchema, full);
+        FlushFolder(Path.GetDirectoryName(full)!);
+        TestHooks.Pause($"after-rename:{Path.GetFileName(full)}");
+    }
+
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     /// <summary>Moves a complete file over <paramref name="destination"/> in one rename (both in one folder), then flushes the folder.</summary>
     public static void Promote(string source, string destination)
     {
-        TestHooks.Pause($"before-rename:{Path.GetFileName(destination)}");
         File.Move(source, destination, overwrite: true);
         FlushFolder(Path.GetDirectoryName(Path.GetFullPath(destination))!);
         TestHooks.Pause($"after-rename:{Path.GetFileName(destination)}");

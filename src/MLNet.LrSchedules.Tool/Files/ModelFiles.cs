@@ -49,8 +49,8 @@ internal static class ModelFiles
         Check(path);
         return Guard(path, () =>
         {
-            var model = ml.Model.Load(path, out var schema);
-            return (model, schema);
+            var model = ml.Model.LoadVerified(path, out var schema);
+            return (model, schema ?? throw new CommandException($"{path}: holds no input schema ({Expected}, saved with the schema of its input)"));
         });
     }
 

@@ -3,8 +3,8 @@ namespace MLNet.LrSchedules.Tool.Files;
 /// <summary>
 /// Pause points for the crash tests: with <c>LRSCHED_TEST_PAUSE=&lt;point&gt;</c> the process writes
 /// <c>lrsched-test: paused at &lt;point&gt;</c> to stderr and waits there forever, so that a test can kill it at that exact moment.
-/// Points: <c>step:N</c> (after optimizer step N, 1-based), <c>before-rename:NAME</c> and <c>after-rename:NAME</c>
-/// (around the rename that puts the file NAME in place). A paused process goes on when it receives SIGINT or SIGTERM, so
+/// Points: <c>step:N</c> (after optimizer step N, 1-based) and <c>after-rename:NAME</c> (right after the file NAME is in
+/// place; the moments during a write are caught by watching for the temporary file instead). A paused process goes on when it receives SIGINT or SIGTERM, so
 /// that a test can also interrupt it at that moment. Unset, it costs one string comparison.
 /// </summary>
 internal static class TestHooks

@@ -194,9 +194,9 @@ internal static class TrainingRun
         return classes == 0 ? 0 : sum / classes;
     }
 
-    /// <summary>Saves the pipeline with its raw input schema through <see cref="AtomicFile"/>: an interrupted write never leaves a half model.</summary>
+    /// <summary>Saves the pipeline with its raw input schema, sealed, through <see cref="AtomicFile"/>: an interrupted write never leaves a half model.</summary>
     public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path) =>
-        AtomicFile.Write(path, stream => ml.Model.Save(model, inputSchema, stream));
+        AtomicFile.WriteModel(ml, model, inputSchema, path);
 
     public static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -3,7 +3,10 @@ using Microsoft.ML.Runtime;
 
 namespace MLNet.LrSchedules.Trainers;
 
-/// <summary>Writes checkpoints as ML.NET model files, atomically: a crash mid-write leaves the previous file intact.</summary>
+/// <summary>
+/// Writes checkpoints as sealed ML.NET model files, atomically (<see cref="TorchModelFile.Write"/>): a crash mid-write
+/// leaves the previous file intact.
+/// </summary>
 /// <remarks>
 /// With a <see cref="CheckpointPipeline"/> the file holds the preprocessing and the network with the raw input schema;
 /// without, the network alone with the trainer's input schema. <c>beforeCommit</c> runs between writing the temporary
@@ -13,28 +16,30 @@ internal static class CheckpointFile
 {
     public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null, CheckpointPipeline? pipeline = null)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
-        // Same folder as the target, so that the final move is a rename on one file system, not a copy.
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+        var context = env as MLContext ?? new MLContext();
+        var network = new TorchNetworkTransformer(env, model);
+        TorchModelFile.Write(path, stream =>
         {
-            var context = env as MLContext ?? new MLContext();
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                var network = new TorchNetworkTransformer(env, model);
-                if (pipeline is null) context.Model.Save(network, inputSchema, stream);
-                else context.Model.Save(pipeline.Append(network), pipeline.InputSchema, stream);
-                stream.Flush(flushToDisk: true);
-                beforeCommit?.Invoke(stream);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            if (pipeline is null) context.Model.Save(network, inputSchema, stream);
+            else context.Model.Save(pipeline.Append(network), pipeline.InputSchema, stream);
+        }, beforeCommit);
     }
+
+    /// <summary>
+    /// The state at the end of an epoch as a result: <see cref="TrainingStopReason.Completed"/> once every planned epoch
+    /// ran, <see cref="TrainingStopReason.EarlyStopped"/> once the patience is used up, else
+    /// <see cref="TrainingStopReason.Incomplete"/>. A checkpoint of a run that is still going thus says so.
+    /// </summary>
+    public static TrainingResult ResultAt(TrainingCheckpoint checkpoint) =>
+        new(checkpoint, checkpoint.Weights, StopReasonAt(checkpoint.EpochsCompleted, checkpoint.Settings.Epochs, checkpoint.Settings.EarlyStoppingPatience, checkpoint.EpochsWithoutImprovement));
+
+    /// <summary>
+    /// The stop reason of a run that ended after <paramref name="epochsCompleted"/> epochs without diverging (also how a
+    /// saved <see cref="TrainingStopReason.Completed"/> of an unfinished run, written by earlier versions, is read back).
+    /// </summary>
+    public static TrainingStopReason StopReasonAt(int epochsCompleted, int epochs, int? patience, int epochsWithoutImprovement) =>
+        epochsCompleted >= epochs ? TrainingStopReason.Completed
+        : patience is { } p && epochsWithoutImprovement >= p ? TrainingStopReason.EarlyStopped
+        : TrainingStopReason.Incomplete;
 }

@@ -211,7 +211,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             onEpochEnd = checkpoint =>
             {
                 if (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs)
-                    CheckpointFile.Write(_env, Model(new TrainingResult(checkpoint, checkpoint.Weights, TrainingStopReason.Completed)), input.Schema, path, pipeline: pipeline);
+                    CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, path, pipeline: pipeline);
                 if (MLNetHost.IsCanceled(host)) cancellation.Cancel();
             };
         }
