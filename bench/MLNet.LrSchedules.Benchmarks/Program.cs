@@ -1,14 +1,29 @@
 using BenchmarkDotNet.Running;
 using MLNet.LrSchedules.Benchmarks;
+using MLNet.LrSchedules.Benchmarks.Quality;
 
 if (args.Length > 0 && args[0] == "gpu")
     return MLNet.LrSchedules.Benchmarks.Gpu.GpuBenchmark.Run(args[1..]);
-if (args.Length > 0 && args[0] == "quality")
-    return MLNet.LrSchedules.Benchmarks.Quality.TrainerQuality.Run(args[1..]);
+if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-grid")
+{
+    try
+    {
+        return args[0] switch
+        {
+            "quality" => TrainerQuality.Run(args[1..], check: false),
+            "check" => TrainerQuality.Run(args[1..], check: true),
+            "mnist" => MnistSchedules.Run(args[1..]),
+            _ => DefaultsGrid.Run(args[1..]),
+        };
+    }
+    catch (UsageException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+}
 if (args.Length > 0 && args[0] == "overhead-quick")
     return MLNet.LrSchedules.Benchmarks.Training.QuickOverhead.Run(args[1..]);
-if (args.Length > 0 && args[0] == "mnist")
-    return MLNet.LrSchedules.Benchmarks.Training.MnistTimeToAccuracy.Run(args[1..]);
 if (args.Length > 0 && args[0] == "scale")
     return MLNet.LrSchedules.Benchmarks.Training.ScaleBenchmark.Run(args[1..]);
 if (args.Contains("--list-samples"))

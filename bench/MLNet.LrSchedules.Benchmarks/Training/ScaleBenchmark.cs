@@ -20,9 +20,9 @@ internal static class ScaleBenchmark
     {
         if (args.Contains("--child")) return Child(args);
         var sizes = (Value(args, "--rows") ?? "10000,100000,1000000").Split(',').Select(long.Parse).ToArray();
-        int maxSteps = MnistTimeToAccuracy.Option(args, "--max-steps", 400);
+        int maxSteps = Quality.CommandLine.Option(args, "--max-steps", 400);
         long inMemoryMax = long.Parse(Value(args, "--in-memory-max") ?? "100000", CultureInfo.InvariantCulture);
-        int batch = MnistTimeToAccuracy.Option(args, "--batch", 256);
+        int batch = Quality.CommandLine.Option(args, "--batch", 256);
         Console.WriteLine("| Rows | Features (GB as float) | Loading | Steps measured / epoch | Load (s) | Steps/s | Epoch time (s) | Peak working set (MB) | Peak managed heap (MB) | Gen2 GCs |");
         Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (long rows in sizes)
