@@ -108,8 +108,12 @@ internal static class TrainCommands
     private static TrainingSpec SpecFromModel(TorchModelInfo info)
     {
         var s = info.Settings;
-        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, info.Network.HiddenLayers.ToArray(), s.Optimizer.Kind,
-            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, info.Network.Dropout, s.Seed, s.Device);
+        // Fine-tuning and resuming keep the model's own network; these sizes only describe it.
+        var layers = info.Network.Layers;
+        int[] hidden = layers.OfType<LinearLayer>().SkipLast(1).Select(l => l.OutFeatures).ToArray();
+        double dropout = layers.OfType<DropoutLayer>().FirstOrDefault()?.Probability ?? 0;
+        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, hidden, s.Optimizer.Kind,
+            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, dropout, s.Seed, s.Device);
     }
 
     private static (ITransformer Preprocess, TorchNetworkTransformer Torch) SplitChain(ITransformer loaded, string path)

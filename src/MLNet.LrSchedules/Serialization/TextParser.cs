@@ -421,7 +421,7 @@ internal sealed class TextParser
         throw Error(name.Position, $"Unknown schedule '{name.Text}'.{hint} Known schedules: {string.Join(", ", _registry.Schedules.Select(e => e.Name).Order(StringComparer.Ordinal))}.");
     }
 
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
         var previous = new int[b.Length + 1];
@@ -456,19 +456,8 @@ internal sealed class TextParser
     /// <summary>An error whose message shows the line of <paramref name="text"/> with a caret under <paramref name="position"/>.</summary>
     internal static LrScheduleFormatException Error(string text, int position, string problem, Exception? inner = null)
     {
-        position = Math.Clamp(position, 0, text.Length);
-        int lineStart = text.LastIndexOf('\n', Math.Max(0, position - 1)) is var n && n >= 0 && n < position ? n + 1 : 0;
-        int lineEnd = text.IndexOf('\n', position);
-        if (lineEnd < 0) lineEnd = text.Length;
-        int line = 1;
-        for (int i = 0; i < lineStart; i++) if (text[i] == '\n') line++;
-        int column = position - lineStart + 1;
-        // Long lines: show a window around the caret.
-        int from = Math.Max(lineStart, position - 60), to = Math.Min(lineEnd, position + 60);
-        string excerpt = (from > lineStart ? "…" : "") + text[from..to].Replace('\t', ' ').Replace('\r', ' ') + (to < lineEnd ? "…" : "");
-        int caret = position - from + (from > lineStart ? 1 : 0);
-        string message = $"{problem} (position {position}, line {line}, column {column})\n  {excerpt}\n  {new string(' ', caret)}^";
-        return new LrScheduleFormatException(message, position, line, column, inner);
+        var (message, at, line, column) = TextLocation.Describe(text, position, problem);
+        return new LrScheduleFormatException(message, at, line, column, inner);
     }
 
     private static List<Token> Tokenize(string text)
