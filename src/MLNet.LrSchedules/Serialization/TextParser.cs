@@ -509,57 +509,13 @@ internal sealed class TextParser
     private static Token ReadNumber(string text, ref int i)
     {
         int start = i;
-        if (text[i] is '-' or '+') i++;
-        int digitsStart = i;
-        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-        bool integer = true;
-        int intDigits = i - digitsStart, fracDigits = 0;
-        if (i < text.Length && text[i] == '.')
-        {
-            integer = false;
-            i++;
-            int fracStart = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            fracDigits = i - fracStart;
-        }
-        if (intDigits + fracDigits == 0) throw Error(text, start, "Expected a number.");
-        if (i < text.Length && text[i] is 'e' or 'E')
-        {
-            integer = false;
-            int exponent = i++;
-            if (i < text.Length && text[i] is '+' or '-') i++;
-            int expStart = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            if (i == expStart) throw Error(text, exponent, "Expected digits after the exponent 'e'.");
-        }
+        bool integer = TextScanner.ScanNumber(text, ref i, (at, problem) => Error(text, at, problem));
         string number = text[start..i];
         if (i < text.Length && text[i] == '%') { i++; return new Token(TokenKind.Percent, start, number + "%"); }
-        if (i < text.Length && (char.IsAsciiLetter(text[i]) || text[i] == '_'))
-            throw Error(text, i, $"Unexpected '{text[i]}' after the number {number}.");
+        TextScanner.RejectLetterAfterNumber(text, i, start, (at, problem) => Error(text, at, problem));
         return new Token(integer ? TokenKind.Integer : TokenKind.Number, start, number);
     }
 
-    private static string ReadString(string text, ref int i)
-    {
-        char quote = text[i];
-        int start = i++;
-        var builder = new StringBuilder();
-        while (true)
-        {
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char c = text[i++];
-            if (c == quote) return builder.ToString();
-            if (c != '\\') { builder.Append(c); continue; }
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char escaped = text[i++];
-            builder.Append(escaped switch
-            {
-                'n' => '\n',
-                't' => '\t',
-                'r' => '\r',
-                '\\' or '"' or '\'' => escaped,
-                _ => throw Error(text, i - 2, $"Unknown escape '\\{escaped}' in a string; use \\\\, \\\", \\', \\n, \\t or \\r."),
-            });
-        }
-    }
+    private static string ReadString(string text, ref int i) =>
+        TextScanner.ReadString(text, ref i, (at, problem) => Error(text, at, problem));
 }

@@ -33,17 +33,14 @@ public sealed class TrainingEngineStateTests
     }
 
     [TestMethod]
-    [DataRow(OptimizerKind.Sgd)]
-    [DataRow(OptimizerKind.AdamW)]
-    public void Cnn_WithBatchNormAndDropout_ResumedFromItsCheckpoint_IsExact(OptimizerKind kind)
+    public void Cnn_WithBatchNormAndDropout_ResumedFromItsCheckpoint_IsExact()
     {
         var data = EngineData.Load("digits");
         var settings = Settings(TrainingTask.MulticlassClassification, Networks.SequentialNetworkTests.DigitsCnn(dropout: 0.3), new TestLinearDecay(),
-            new OptimizerSettings(kind, Momentum: 0.9, WeightDecay: 1e-4, GradientClipNorm: 5), learningRate: kind == OptimizerKind.Sgd ? 0.05 : 3e-3,
-            epochs: 4, batchSize: 128);
+            new OptimizerSettings(OptimizerKind.AdamW, WeightDecay: 1e-4, GradientClipNorm: 5), learningRate: 3e-3, epochs: 3, batchSize: 128);
 
-        var resumed = AssertResumeIsExact(settings, data, interruptAfter: 2);
-        Assert.AreEqual(4, resumed.EpochsCompleted);
+        var resumed = AssertResumeIsExact(settings, data, interruptAfter: 2, repeats: 3);
+        Assert.AreEqual(3, resumed.EpochsCompleted);
     }
 
     /// <summary>

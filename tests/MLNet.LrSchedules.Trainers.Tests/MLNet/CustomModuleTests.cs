@@ -37,6 +37,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
 [TestClass]
 public sealed class CustomModuleTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     private const string Name = "residual";
     private const string Spec = "reshape(1, 8, 8) >> conv2d(8, kernel=3, padding=1) >> relu >> module(residual, {\"channels\": 8}) >> maxpool2d(2) >> flatten";
 
@@ -46,7 +48,7 @@ public sealed class CustomModuleTests
     {
         Network = NetworkSpec.Parse(Spec),
         Schedule = LrSchedule.Parse("one_cycle(max_lr=0.01)"),
-        Epochs = 4,
+        Epochs = 3,
         BatchSize = 64,
         Seed = 1,
     };
@@ -63,9 +65,10 @@ public sealed class CustomModuleTests
 
         var scored = model.Transform(test);
         var accuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
-        Assert.IsGreaterThan(0.93, accuracy, $"micro accuracy {accuracy}");
+        TestContext.WriteLine($"digits, residual CNN: micro accuracy {accuracy:F4}");
+        Assert.IsGreaterThan(0.9, accuracy, $"micro accuracy {accuracy}");
         var torch = model.LastTransformer;
-        Assert.AreEqual(4, torch.Model.History.Epochs.Count);
+        Assert.AreEqual(3, torch.Model.History.Epochs.Count);
         Assert.AreEqual(torch.Model.StepsCompleted, torch.Model.History.Steps.Count);
         Assert.IsTrue(torch.Model.History.Steps.Select(s => s.LearningRate).Distinct().Count() > 10, "the rate followed the one-cycle schedule");
 
@@ -75,8 +78,9 @@ public sealed class CustomModuleTests
         var info = TorchModelInfo.Read(path);
         Assert.AreEqual(new ModuleLayer(Name, System.Text.Json.JsonDocument.Parse("{\"channels\": 8}").RootElement), info.Network.Layers[3]);
         var loaded = new MLContext().Model.Load(path, out _);
-        var scores = TestData.Scores(scored).SelectMany(s => s).ToArray();
-        CollectionAssert.AreEqual(scores, TestData.Scores(loaded.Transform(test)).SelectMany(s => s).ToArray(), "identical scores after loading");
+        var some = ml.Data.TakeRows(test, 100);
+        CollectionAssert.AreEqual(TestData.Scores(model.Transform(some)).SelectMany(s => s).ToArray(),
+            TestData.Scores(loaded.Transform(some)).SelectMany(s => s).ToArray(), "identical scores after loading");
 
         // The same run interrupted after epoch 2 and resumed from its checkpoint file ends with the same weights.
         string checkpointPath = TestData.TempPath("residual-checkpoint.zip");

@@ -7,6 +7,8 @@ namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
 [TestClass]
 public sealed class TorchNetworkTrainerTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     private const string DigitsCnn = "reshape(1, 8, 8) >> conv2d(8, kernel=3, padding=1) >> batchnorm2d >> relu >> maxpool2d(2) >> flatten >> linear(32) >> relu >> dropout(0.2)";
 
     private static (IDataView Train, IDataView Test) NormalizedDigits(MLContext ml)
@@ -20,7 +22,7 @@ public sealed class TorchNetworkTrainerTests
     {
         Network = NetworkSpec.Parse(DigitsCnn),
         Schedule = LrSchedule.OneCycle(maxLr: 1e-2),
-        Epochs = 4,
+        Epochs = 3,
         BatchSize = 64,
         Seed = 2,
     };
@@ -36,7 +38,8 @@ public sealed class TorchNetworkTrainerTests
         var model = pipeline.Fit(train);
         var scored = model.Transform(test);
         var metrics = ml.MulticlassClassification.Evaluate(scored);
-        Assert.IsGreaterThan(0.93, metrics.MicroAccuracy, $"micro accuracy {metrics.MicroAccuracy}");
+        TestContext.WriteLine($"digits, CNN: micro accuracy {metrics.MicroAccuracy:F4}");
+        Assert.IsGreaterThan(0.9, metrics.MicroAccuracy, $"micro accuracy {metrics.MicroAccuracy}");
 
         var network = model.LastTransformer.Model.Network;
         Assert.AreEqual(NetworkSpec.Parse(DigitsCnn).Resolve(64, 10), network);
@@ -83,9 +86,10 @@ public sealed class TorchNetworkTrainerTests
         var ml = new MLContext(1);
         var cancer = TestData.Split(ml, TestData.Load(ml, "breast_cancer", DataKind.Boolean));
         var binary = ml.Transforms.NormalizeMeanVariance("Features")
-            .Append(ml.BinaryClassification.Trainers.TorchNetwork(NetworkSpec.Parse("linear(16) >> layernorm >> tanh"), schedule: LrSchedule.OneCycle(maxLr: 1e-2), epochs: 15))
+            .Append(ml.BinaryClassification.Trainers.TorchNetwork(NetworkSpec.Parse("linear(16) >> layernorm >> tanh"), schedule: LrSchedule.OneCycle(maxLr: 1e-2), epochs: 10))
             .Fit(cancer.Train);
         var binaryMetrics = ml.BinaryClassification.Evaluate(binary.Transform(cancer.Test));
+        TestContext.WriteLine($"breast cancer accuracy {binaryMetrics.Accuracy:F4}");
         Assert.IsGreaterThan(0.93, binaryMetrics.Accuracy, $"accuracy {binaryMetrics.Accuracy}");
         Assert.AreEqual("input(30) >> linear(16) >> layernorm >> tanh >> linear(1)", binary.LastTransformer.Model.Network.ToString());
 
@@ -95,10 +99,11 @@ public sealed class TorchNetworkTrainerTests
             .Append(ml.Regression.Trainers.TorchNetwork(new TorchNetworkRegressionOptions
             {
                 Network = NetworkSpec.Parse("reshape(1, 10) >> conv1d(4, kernel=3, padding=1) >> relu >> flatten >> linear(16) >> tanh"),
-                Schedule = LrSchedule.OneCycle(maxLr: 1e-2), Epochs = 30, Seed = 1,
+                Schedule = LrSchedule.OneCycle(maxLr: 1e-2), Epochs = 20, Seed = 1,
             }))
             .Fit(diabetes.Train);
         var regressionMetrics = ml.Regression.Evaluate(regression.Transform(diabetes.Test));
+        TestContext.WriteLine($"diabetes R² {regressionMetrics.RSquared:F4}");
         Assert.IsGreaterThan(0.2, regressionMetrics.RSquared, $"R² {regressionMetrics.RSquared}");
     }
 

@@ -62,14 +62,14 @@ public sealed class SequentialNetworkTests
     {
         var data = EngineData.Load("digits");
         var settings = Settings(TrainingTask.MulticlassClassification, DigitsCnn(), new TestLinearDecay(),
-            new OptimizerSettings(OptimizerKind.AdamW, WeightDecay: 1e-4), learningRate: 5e-3, epochs: 6, batchSize: 32);
+            new OptimizerSettings(OptimizerKind.AdamW, WeightDecay: 1e-4), learningRate: 1e-2, epochs: 4, batchSize: 64);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
 
         var probabilities = Score(result, settings.Task, data.TestFeatures, data.TestRows);
         double accuracy = Accuracy(probabilities, data.TestLabels, 10);
         TestContext.WriteLine($"digits CNN held-out accuracy {accuracy:F4}");
-        Assert.IsGreaterThan(0.95, accuracy);
+        Assert.IsGreaterThan(0.93, accuracy);
         Assert.AreEqual(accuracy, result.History.Epochs[^1].ValidationMetric!.Value, 1e-9, "validation runs in eval mode, as the scorer");
 
         using var network = new SequentialNetwork(result.Network, 0);

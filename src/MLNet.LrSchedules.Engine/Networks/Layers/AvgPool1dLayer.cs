@@ -5,7 +5,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// Text: <c>avgpool1d(2)</c> (<c>avg_pool1d</c> and <c>kernel</c> are accepted too).
 /// </summary>
 [LayerAlias("avg_pool1d")]
-public sealed class AvgPool1dLayer : NetworkLayer
+public sealed class AvgPool1dLayer : PoolingLayer
 {
     /// <summary>Creates 1-d avg pooling.</summary>
     /// <param name="kernelSize">The window's size, at least 1.</param>
@@ -13,24 +13,7 @@ public sealed class AvgPool1dLayer : NetworkLayer
     /// <param name="padding">Padding on each side, at least 0 and at most half the kernel size.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public AvgPool1dLayer([ParameterAlias("kernel")] int kernelSize, int? stride = null, int padding = 0)
-    {
-        KernelSize = Check.Positive(kernelSize);
-        Stride = stride is { } s ? Check.Positive(s, nameof(stride)) : null;
-        Padding = Spatial.PoolPadding(padding, kernelSize, nameof(padding));
-    }
+        : base(kernelSize, stride, padding) { }
 
-    /// <summary>The window's size (PyTorch <c>kernel_size</c>).</summary>
-    public int KernelSize { get; }
-
-    /// <summary>The step between two windows; null for <see cref="KernelSize"/>.</summary>
-    public int? Stride { get; }
-
-    /// <summary>Padding on each side.</summary>
-    public int Padding { get; }
-
-    /// <summary>The step in force: <see cref="Stride"/>, or <see cref="KernelSize"/> when it is null.</summary>
-    internal int EffectiveStride => Stride ?? KernelSize;
-
-    internal override TensorShape? InferShape(TensorShape? input) =>
-        Spatial.Output(input, 1, input?[0] ?? 0, KernelSize, EffectiveStride, Padding, "pooling");
+    internal override int Dimensions => 1;
 }

@@ -1,35 +1,20 @@
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// Batch normalization over a flat vector of features (per feature) or channels×length (per channel): in training, each is normalized with the batch's mean and variance and the running
-/// statistics are updated; in evaluation (validation, scoring) the running statistics are used. PyTorch
-/// <c>nn.BatchNorm1d(num_features, eps, momentum)</c> with a learned scale and shift; <c>num_features</c> is the
-/// feature or channel1 count it receives. Text: <c>batchnorm1d</c> (<c>batch_norm1d</c> is accepted too).
+/// Batch normalization over a flat vector of features (per feature) or channels×length (per channel). PyTorch
+/// <c>nn.BatchNorm1d(num_features, eps, momentum)</c>. Text: <c>batchnorm1d</c> (<c>batch_norm1d</c> is accepted too).
 /// </summary>
-/// <remarks>The running mean and variance are buffers: saved with the weights, restored on resume. Initialization: scale 1, shift 0.</remarks>
 [LayerAlias("batch_norm1d")]
-public sealed class BatchNorm1dLayer : NetworkLayer
+public sealed class BatchNorm1dLayer : BatchNormLayer
 {
     /// <summary>Creates batch normalization.</summary>
     /// <param name="eps">Added to the variance for numerical stability, finite and &gt; 0.</param>
     /// <param name="momentum">The weight of the current batch in the running statistics, in [0, 1].</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
-    public BatchNorm1dLayer(double eps = 1e-5, double momentum = 0.1)
-    {
-        Eps = Check.Positive(eps);
-        Momentum = Check.InRange(momentum, 0, 1);
-    }
+    public BatchNorm1dLayer(double eps = 1e-5, double momentum = 0.1) : base(eps, momentum) { }
 
-    /// <summary>Added to the variance for numerical stability.</summary>
-    public double Eps { get; }
-
-    /// <summary>The weight of the current batch in the running statistics.</summary>
-    public double Momentum { get; }
-
-    internal override TensorShape? InferShape(TensorShape? input)
-    {
-        if (input is { Rank: > 2 })
-            throw new LayerShapeError("expects a flat vector of features or channels×length: use batchnorm2d for channels×height×width");
-        return input;
-    }
+    internal override TensorShape? InferShape(TensorShape? input) =>
+        input is { Rank: > 2 }
+            ? throw new LayerShapeError("expects a flat vector of features or channels×length: use batchnorm2d for channels×height×width")
+            : input;
 }

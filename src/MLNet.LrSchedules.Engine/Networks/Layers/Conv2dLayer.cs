@@ -1,11 +1,10 @@
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// A 2-d convolution over channels×height×width, with a square kernel. PyTorch <c>nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias)</c>;
-/// <c>in_channels</c> is the channel count it receives. Text: <c>conv2d(16, kernel_size=3, padding=1)</c> (<c>kernel</c> is accepted for <c>kernel_size</c>).
+/// A 2-d convolution over channels×height×width, with a square kernel. PyTorch <c>nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, bias)</c>.
+/// Text: <c>conv2d(16, kernel_size=3, padding=1)</c> (<c>kernel</c> is accepted for <c>kernel_size</c>).
 /// </summary>
-/// <remarks>Initialization (PyTorch's default): weight and bias uniform in ±1/√fan_in, fan_in = in_channels × kernel_size².</remarks>
-public sealed class Conv2dLayer : NetworkLayer
+public sealed class Conv2dLayer : ConvolutionLayer
 {
     /// <summary>Creates a 2-d convolution.</summary>
     /// <param name="outChannels">The number of output channels (filters), at least 1.</param>
@@ -15,29 +14,7 @@ public sealed class Conv2dLayer : NetworkLayer
     /// <param name="bias">Whether the layer adds a learned bias per output channel.</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public Conv2dLayer(int outChannels, [ParameterAlias("kernel")] int kernelSize, int stride = 1, int padding = 0, bool bias = true)
-    {
-        OutChannels = Check.Positive(outChannels);
-        KernelSize = Check.Positive(kernelSize);
-        Stride = Check.Positive(stride);
-        Padding = Check.NonNegative(padding);
-        Bias = bias;
-    }
+        : base(outChannels, kernelSize, stride, padding, bias) { }
 
-    /// <summary>The number of output channels (PyTorch <c>out_channels</c>).</summary>
-    public int OutChannels { get; }
-
-    /// <summary>The kernel's size (PyTorch <c>kernel_size</c>).</summary>
-    public int KernelSize { get; }
-
-    /// <summary>The step between two windows.</summary>
-    public int Stride { get; }
-
-    /// <summary>Zeros added on each side.</summary>
-    public int Padding { get; }
-
-    /// <summary>Whether the layer adds a learned bias per output channel.</summary>
-    public bool Bias { get; }
-
-    internal override TensorShape? InferShape(TensorShape? input) =>
-        Spatial.Output(input, 2, OutChannels, KernelSize, Stride, Padding, "convolution");
+    internal override int Dimensions => 2;
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using MLNet.LrSchedules.Serialization;
 
@@ -404,7 +403,7 @@ public static class NetworkSpecText
                     tokens.Add(new Token(TokenKind.Json, start, ReadJsonObject(text, ref i)));
                     continue;
                 case '"' or '\'':
-                    tokens.Add(new Token(TokenKind.String, start, ReadString(text, ref i)));
+                    tokens.Add(new Token(TokenKind.String, start, TextScanner.ReadString(text, ref i, (at, problem) => Error(text, at, problem))));
                     continue;
             }
             if (char.IsAsciiLetter(c) || c == '_')
@@ -426,52 +425,9 @@ public static class NetworkSpecText
     private static Token ReadNumber(string text, ref int i)
     {
         int start = i;
-        if (text[i] is '-' or '+') i++;
-        int digits = 0;
-        bool integer = true;
-        while (i < text.Length && char.IsAsciiDigit(text[i])) { i++; digits++; }
-        if (i < text.Length && text[i] == '.')
-        {
-            integer = false;
-            i++;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) { i++; digits++; }
-        }
-        if (digits == 0) throw Error(text, start, "Expected a number.");
-        if (i < text.Length && text[i] is 'e' or 'E')
-        {
-            integer = false;
-            int exponent = i++;
-            if (i < text.Length && text[i] is '+' or '-') i++;
-            int expStart = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            if (i == expStart) throw Error(text, exponent, "Expected digits after the exponent 'e'.");
-        }
-        if (i < text.Length && (char.IsAsciiLetter(text[i]) || text[i] == '_'))
-            throw Error(text, i, $"Unexpected '{text[i]}' after the number {text[start..i]}.");
+        bool integer = TextScanner.ScanNumber(text, ref i, (at, problem) => Error(text, at, problem));
+        TextScanner.RejectLetterAfterNumber(text, i, start, (at, problem) => Error(text, at, problem));
         return new Token(integer ? TokenKind.Integer : TokenKind.Number, start, text[start..i]);
-    }
-
-    private static string ReadString(string text, ref int i)
-    {
-        char quote = text[i];
-        int start = i++;
-        var builder = new StringBuilder();
-        while (true)
-        {
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char c = text[i++];
-            if (c == quote) return builder.ToString();
-            if (c != '\\') { builder.Append(c); continue; }
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char escaped = text[i++];
-            builder.Append(escaped switch
-            {
-                'n' => '\n',
-                't' => '\t',
-                '\\' or '"' or '\'' => escaped,
-                _ => throw Error(text, i - 2, $"Unknown escape '\\{escaped}' in a string; use \\\\, \\\", \\', \\n or \\t."),
-            });
-        }
     }
 
     /// <summary>A balanced <c>{...}</c>, strings skipped (JSON's own parser checks the rest).</summary>
