@@ -1,6 +1,7 @@
-// Shared by two compilations: the MSBuild inline task in TorchSharpNativeFix.targets (RoslynCodeTaskFactory, which
-// compiles against netstandard, so this file sticks to that API surface) and the Trainers library, which defines
-// ELF_PATCHER_LIBRARY to leave the MSBuild task out.
+// Shared by three compilations, so it sticks to the netstandard2.0 API surface: the MSBuild task assembly shipped in the
+// MLNet.LrSchedules.Engine package (build/NativeFixTask), the same task compiled inline by RoslynCodeTaskFactory for this
+// repository's own builds (build/TorchSharpNativeFix.targets), and the Engine library, which defines ELF_PATCHER_LIBRARY
+// to leave the MSBuild task out.
 #nullable enable
 using System;
 using System.Collections.Generic;
@@ -10,7 +11,7 @@ using System.Text;
 
 namespace MLNet.LrSchedules.Native
 {
-    /// <summary>What <see cref="ElfVersionPatcher.MarkVersionWeak"/> did to a library.</summary>
+    /// <summary>What <see cref="ElfVersionPatcher.MarkVersionWeak(string, string)"/> did to a library.</summary>
     internal enum ElfPatchOutcome
     {
         /// <summary>The version requirement was strong and is now weak.</summary>
@@ -77,21 +78,44 @@ namespace MLNet.LrSchedules.Native
             if (string.IsNullOrEmpty(version)) throw new ArgumentException("Parameter 'version' must name a symbol version, for example GLIBCXX_3.4.32; received an empty string.", nameof(version));
 
             byte[] image = File.ReadAllBytes(libraryPath);
-            long flagsOffset = -1;
-            ushort flags = 0;
-            foreach (var requirement in ReadVersionRequirements(image, libraryPath))
+            long flagsOffset = FindWeakenableFlags(image, libraryPath, version, out ElfPatchOutcome outcome);
+            if (outcome != ElfPatchOutcome.Patched) return outcome;
+            ReplaceAtomically(libraryPath, flagsOffset, new[] { image[flagsOffset], image[flagsOffset + 1] });
+            return ElfPatchOutcome.Patched;
+        }
+
+        /// <summary>
+        /// The in-memory form of <see cref="MarkVersionWeak(string, string)"/>: sets VER_FLG_WEAK in <paramref name="image"/>, a
+        /// library's bytes, for a copy written elsewhere. <paramref name="name"/> only names the library in errors.
+        /// </summary>
+        /// <exception cref="InvalidDataException">The bytes are not a 64-bit little-endian ELF file, or its version sections are malformed.</exception>
+        public static ElfPatchOutcome MarkVersionWeak(byte[] image, string name, string version)
+        {
+            if (image is null) throw new ArgumentNullException(nameof(image));
+            if (string.IsNullOrEmpty(version)) throw new ArgumentException("Parameter 'version' must name a symbol version, for example GLIBCXX_3.4.32; received an empty string.", nameof(version));
+            FindWeakenableFlags(image, name, version, out ElfPatchOutcome outcome);
+            return outcome;
+        }
+
+        // Sets the weak flag in the image and returns where it lies; the outcome says whether anything changed.
+        private static long FindWeakenableFlags(byte[] image, string name, string version, out ElfPatchOutcome outcome)
+        {
+            foreach (var requirement in ReadVersionRequirements(image, name))
             {
                 if (requirement.Version != version) continue;
-                flagsOffset = requirement.FlagsOffset;
-                flags = requirement.Flags;
-                break;
+                if (requirement.IsWeak)
+                {
+                    outcome = ElfPatchOutcome.AlreadyWeak;
+                    return requirement.FlagsOffset;
+                }
+                ushort weakFlags = (ushort)(requirement.Flags | VerFlgWeak);
+                image[requirement.FlagsOffset] = (byte)weakFlags;
+                image[requirement.FlagsOffset + 1] = (byte)(weakFlags >> 8);
+                outcome = ElfPatchOutcome.Patched;
+                return requirement.FlagsOffset;
             }
-            if (flagsOffset < 0) return ElfPatchOutcome.NotRequired;
-            if ((flags & VerFlgWeak) != 0) return ElfPatchOutcome.AlreadyWeak;
-
-            ushort weakFlags = (ushort)(flags | VerFlgWeak);
-            ReplaceAtomically(libraryPath, flagsOffset, new[] { (byte)weakFlags, (byte)(weakFlags >> 8) });
-            return ElfPatchOutcome.Patched;
+            outcome = ElfPatchOutcome.NotRequired;
+            return -1;
         }
 
         /// <summary>The library's symbol-version requirements (.gnu.version_r), in file order.</summary>
@@ -401,7 +425,7 @@ namespace MLNet.LrSchedules.Native
                 catch (Exception exception) when (exception is IOException || exception is UnauthorizedAccessException || exception is InvalidDataException)
                 {
                     Log.LogWarning(null, "LRS0001", null, path, 0, 0, 0, 0,
-                        $"TorchSharp native fix: could not patch {path}: {exception.Message} TorchSharpRuntime.EnsureLoaded() will retry at run time.");
+                        $"TorchSharp native fix: could not patch {path}: {exception.Message} TorchSharpRuntime.EnsureLoaded() loads a patched copy at run time instead.");
                 }
             }
             return !Log.HasLoggedErrors;

@@ -16,5 +16,6 @@ internal static class Cli
         TrainCommands.Retrain(),
         TrainCommands.Compare(),
         FindLrCommand.Create(),
+        ExportCommand.Create(),
     };
 }

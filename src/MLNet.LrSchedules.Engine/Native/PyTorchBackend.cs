@@ -128,10 +128,13 @@ public sealed class BackendReport
 /// (2.11 with CUDA 13) but are reported with a warning; earlier ones are refused.</para>
 /// <para>How TorchSharp is made to use the libraries: its P/Invokes name "LibTorchSharp", and the runtime asks the TorchSharp
 /// assembly's import resolver first; <see cref="TorchSharpRuntime"/> installs one (an assembly takes a single resolver) that answers
-/// with the handle loaded here. TorchSharp's own start-up probing (NativeLibrary.TryLoad by name, which skips the resolver and would
-/// load a libtorch shipped beside the application, such as TorchSharp-cpu's, next to PyTorch's) is switched off by marking its
-/// backend as loaded. The dynamic linker resolves libLibTorchSharp.so's dependencies (libtorch.so, libc10.so, libtorch_cpu.so) by
-/// soname to the copies already loaded, so its RUNPATH is never searched.</para>
+/// with the handle loaded here. TorchSharp's own start-up probing (NativeLibrary.TryLoad("torch_cpu" / "torch_cuda" / "LibTorchSharp")
+/// by name, which skips the resolver) searches the application's folders, then loads the bare file name, which the dynamic linker
+/// answers with the already-loaded library of that SONAME: it finds the libraries loaded here, so no private TorchSharp state needs
+/// setting. A libtorch shipped beside the application (TorchSharp-cpu's) would be found first and loaded next to PyTorch's, which
+/// is why <see cref="Load"/> refuses that case (<see cref="BackendProblem.ConflictingLibtorch"/>). The dynamic linker resolves
+/// libLibTorchSharp.so's dependencies (libtorch.so, libc10.so, libtorch_cpu.so) by soname to the copies already loaded, so its
+/// RUNPATH is never searched.</para>
 /// </remarks>
 public static class PyTorchBackend
 {
@@ -327,8 +330,7 @@ public static class PyTorchBackend
 
             try
             {
-                if (!TorchSharpRuntime.UseExternalBackend(handles, $"PyTorch {version ?? "(version unknown)"} at {directory}"))
-                    report.WarningList.Add("This TorchSharp version's loader could not be told the backend is in place: it probes its own folders first, so the application must not ship a libtorch (no TorchSharp-cpu / -cuda package).");
+                TorchSharpRuntime.UseExternalBackend(handles, $"PyTorch {version ?? "(version unknown)"} at {directory}");
                 TorchSharpRuntime.EnsureLoaded();
                 if (report.HasCudaLibraries && report.DriverFound)
                 {

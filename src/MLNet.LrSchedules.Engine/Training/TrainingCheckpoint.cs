@@ -113,6 +113,11 @@ public enum TrainingStopReason
     EarlyStopped,
     /// <summary>The loss became NaN or infinite; the result holds the last good epoch (see <see cref="TrainingDivergedException"/>).</summary>
     Diverged,
+    /// <summary>
+    /// The run has not finished: fewer epochs than planned ran, and neither early stopping nor divergence ended it (a
+    /// checkpoint written during training, or a run stopped before its end). It can be resumed.
+    /// </summary>
+    Incomplete,
 }
 
 /// <summary>The outcome of a training run: the model's weights, and a checkpoint from which training can continue.</summary>

@@ -3,32 +3,34 @@ using Microsoft.ML.Runtime;
 
 namespace MLNet.LrSchedules.Trainers;
 
-/// <summary>Writes checkpoints as ML.NET model files, atomically: a crash mid-write leaves the previous file intact.</summary>
+/// <summary>
+/// Writes checkpoints as sealed ML.NET model files, atomically (<see cref="TorchModelFile.Write"/>): a crash mid-write
+/// leaves the previous file intact.
+/// </summary>
 /// <remarks><c>beforeCommit</c> runs between writing the temporary file and moving it into place (tests simulate a crash there).</remarks>
 internal static class CheckpointFile
 {
     public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
     {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(directory);
-        // Same folder as the target, so that the final move is a rename on one file system, not a copy.
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            var context = env as MLContext ?? new MLContext();
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                context.Model.Save(new TorchNetworkTransformer(env, model), inputSchema, stream);
-                stream.Flush(flushToDisk: true);
-                beforeCommit?.Invoke(stream);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
+        var context = env as MLContext ?? new MLContext();
+        TorchModelFile.Write(path, stream => context.Model.Save(new TorchNetworkTransformer(env, model), inputSchema, stream), beforeCommit);
     }
+
+    /// <summary>
+    /// The state at the end of an epoch as a result: <see cref="TrainingStopReason.Completed"/> once every planned epoch
+    /// ran, <see cref="TrainingStopReason.EarlyStopped"/> once the patience is used up, else
+    /// <see cref="TrainingStopReason.Incomplete"/>. A checkpoint of a run that is still going thus says so.
+    /// </summary>
+    public static TrainingResult ResultAt(TrainingCheckpoint checkpoint) =>
+        new(checkpoint, checkpoint.Weights, StopReasonAt(checkpoint.EpochsCompleted, checkpoint.Settings.Epochs, checkpoint.Settings.EarlyStoppingPatience, checkpoint.EpochsWithoutImprovement));
+
+    /// <summary>
+    /// The stop reason of a run that ended after <paramref name="epochsCompleted"/> epochs without diverging (also how a
+    /// saved <see cref="TrainingStopReason.Completed"/> of an unfinished run, written by earlier versions, is read back).
+    /// </summary>
+    public static TrainingStopReason StopReasonAt(int epochsCompleted, int epochs, int? patience, int epochsWithoutImprovement) =>
+        epochsCompleted >= epochs ? TrainingStopReason.Completed
+        : patience is { } p && epochsWithoutImprovement >= p ? TrainingStopReason.EarlyStopped
+        : TrainingStopReason.Incomplete;
 }

@@ -1,5 +1,3 @@
-using System.IO.Compression;
-
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
@@ -10,7 +8,7 @@ public sealed class TorchModelInfo
 {
     private readonly TorchNetworkModel _model;
 
-    private TorchModelInfo(string directory, ManifestDocument manifest, TorchNetworkModel model, long optimizerStateBytes)
+    private TorchModelInfo(string directory, ManifestDocument manifest, TorchNetworkModel model, long optimizerStateBytes, bool isSealed)
     {
         Directory = directory;
         FormatVersion = manifest.FormatVersion;
@@ -18,65 +16,50 @@ public sealed class TorchModelInfo
         EntryNames = manifest.Entries.Select(e => e.Name).Prepend(TorchModelEntries.Manifest).ToArray();
         _model = model;
         OptimizerStateBytes = optimizerStateBytes;
+        IsSealed = isSealed;
     }
 
     /// <summary>
-    /// Reads the one TorchSharp MLP of the model file at <paramref name="modelPath"/> (saved with <c>mlContext.Model.Save</c>).
-    /// Checks every entry's SHA-256.
+    /// Reads the one TorchSharp MLP of the model file at <paramref name="modelPath"/>. Checks the file first, as
+    /// <see cref="TorchModelFile.Verify"/> does: every byte against its seal (saved with <c>SaveSealed</c>), or its zip
+    /// structure, every entry's CRC-32 and the network's SHA-256 manifest (saved with plain <c>mlContext.Model.Save</c>).
     /// </summary>
+    /// <param name="modelPath">The model file.</param>
+    /// <param name="maxBytes">The most the file, and the sum of its entries' declared sizes, may hold.</param>
     /// <exception cref="FileNotFoundException">No file at <paramref name="modelPath"/>.</exception>
-    /// <exception cref="TorchModelFormatException">The file is not a complete zip, holds no TorchSharp MLP or several, an entry was modified, or it was written by a newer format version.</exception>
-    public static TorchModelInfo Read(string modelPath)
+    /// <exception cref="TorchModelFormatException">The file is damaged or was modified (the message names the file and the entry), declares more than <paramref name="maxBytes"/>, holds no TorchSharp MLP or several, or was written by a newer format version.</exception>
+    public static TorchModelInfo Read(string modelPath, long maxBytes = TorchModelFile.DefaultMaxBytes)
     {
-        var all = ReadAll(modelPath);
+        var all = ReadAll(modelPath, maxBytes);
         return all.Count switch
         {
-            0 => throw new TorchModelFormatException($"The model file '{modelPath}' holds no TorchSharp MLP (no entry named {TorchModelEntries.Manifest})."),
+            0 => throw new TorchModelFormatException(modelPath, null, $"it holds no TorchSharp MLP (no entry named {TorchModelEntries.Manifest})."),
             1 => all[0],
-            _ => throw new TorchModelFormatException($"The model file '{modelPath}' holds {all.Count} TorchSharp MLPs (in {string.Join(", ", all.Select(i => $"'{i.Directory}'"))}); use ReadAll."),
+            _ => throw new TorchModelFormatException(modelPath, null, $"it holds {all.Count} TorchSharp MLPs (in {string.Join(", ", all.Select(i => $"'{i.Directory}'"))}); use ReadAll."),
         };
     }
 
-    /// <summary>Reads every TorchSharp MLP of the model file, in the order of their folders in the zip.</summary>
+    /// <summary>Reads every TorchSharp MLP of the model file, in the order of their folders in the zip, after checking the file as <see cref="Read"/> does.</summary>
+    /// <param name="modelPath">The model file.</param>
+    /// <param name="maxBytes">The most the file, and the sum of its entries' declared sizes, may hold.</param>
     /// <exception cref="FileNotFoundException">No file at <paramref name="modelPath"/>.</exception>
-    /// <exception cref="TorchModelFormatException">The file is not a complete zip, an entry was modified, or it was written by a newer format version.</exception>
-    public static IReadOnlyList<TorchModelInfo> ReadAll(string modelPath)
+    /// <exception cref="TorchModelFormatException">The file is damaged or was modified (the message names the file and the entry), declares more than <paramref name="maxBytes"/>, or was written by a newer format version.</exception>
+    public static IReadOnlyList<TorchModelInfo> ReadAll(string modelPath, long maxBytes = TorchModelFile.DefaultMaxBytes)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        if (!File.Exists(modelPath))
-            throw new FileNotFoundException($"No model file at '{modelPath}'.", modelPath);
-        try
+        using var file = CheckedModelFile.Open(modelPath, maxBytes);
+        var infos = new List<TorchModelInfo>();
+        foreach (var directory in TorchModelEntries.Directories(file.Layout.Entries.Select(e => e.Name)))
         {
-            using var zip = ZipFile.OpenRead(modelPath);
-            var directories = zip.Entries
-                .Where(e => e.Name == TorchModelEntries.Manifest)
-                .Select(e => e.FullName[..^e.Name.Length])
-                .OrderBy(d => d, StringComparer.Ordinal)
-                .ToList();
-            var infos = new List<TorchModelInfo>();
-            foreach (var directory in directories)
-            {
-                var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-                foreach (var entry in zip.Entries)
-                {
-                    if (!entry.FullName.StartsWith(directory, StringComparison.Ordinal) || entry.FullName.IndexOf('/', directory.Length) >= 0) continue;
-                    if (!entry.Name.StartsWith("TorchMlp.", StringComparison.Ordinal)) continue;
-                    using var stream = entry.Open();
-                    using var copy = new MemoryStream();
-                    stream.CopyTo(copy);
-                    entries[entry.Name] = copy.ToArray();
-                }
-                var where = $"The model file '{modelPath}' ({directory.TrimEnd('/')})";
-                var (manifest, model) = TorchModelSerializer.FromEntries(entries, where);
-                infos.Add(new TorchModelInfo(directory.TrimEnd('/'), manifest, model, entries[TorchModelEntries.OptimizerState].LongLength));
-            }
-            return infos;
+            var entries = TorchModelEntries.ReadListed(modelPath, directory, name => file.SizeOf(directory + name), name => file.Read(directory + name), maxBytes);
+            string folder = directory.TrimEnd('/', '\\');
+            var (manifest, model) = TorchModelEntries.Decode(() => TorchModelSerializer.FromEntries(entries, $"The model file '{modelPath}' ({folder})"), modelPath, folder);
+            infos.Add(new TorchModelInfo(folder, manifest, model, entries.GetValueOrDefault(TorchModelEntries.OptimizerState)?.LongLength ?? 0, file.IsSealed));
         }
-        catch (InvalidDataException e)
-        {
-            throw new TorchModelFormatException($"The model file '{modelPath}' is not a complete zip archive (truncated or damaged): {e.Message}", e);
-        }
+        return infos;
     }
+
+    /// <summary>True when the file is sealed (saved with <see cref="TorchModelFile.SaveSealed"/>) and every byte of it was checked against the seal.</summary>
+    public bool IsSealed { get; }
 
     /// <summary>The folder of the transformer inside the zip, for example <c>TransformerChain/Transform_001</c>.</summary>
     public string Directory { get; }

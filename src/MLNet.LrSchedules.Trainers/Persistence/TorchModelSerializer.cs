@@ -82,7 +82,11 @@ internal static class TorchModelSerializer
             training.EpochsWithoutImprovement,
             entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null),
             ReadDirection(entries, where));
-        var result = new TrainingResult(checkpoint, weights, training.StopReason);
+        // Checkpoints of earlier versions said Completed for a run that was still going.
+        var stopReason = training.StopReason == TrainingStopReason.Completed
+            ? CheckpointFile.StopReasonAt(training.EpochsCompleted, training.Epochs, training.EarlyStoppingPatience, training.EpochsWithoutImprovement)
+            : training.StopReason;
+        var result = new TrainingResult(checkpoint, weights, stopReason);
         return (manifest, new TorchNetworkModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
     }
 

@@ -35,6 +35,9 @@ internal sealed class ScoringMapper : IRowToRowMapper
         OutputSchema = builder.ToSchema();
     }
 
+    /// <summary>The prediction column names, as ML.NET's scorers name them.</summary>
+    internal const string ScoreColumn = "Score", ProbabilityColumn = "Probability", PredictedLabelColumn = "PredictedLabel";
+
     public DataViewSchema InputSchema { get; }
 
     public DataViewSchema OutputSchema { get; }
@@ -172,24 +175,4 @@ internal sealed class ScoringMapper : IRowToRowMapper
             base.Dispose(disposing);
         }
     }
-}
-
-/// <summary>The input data with the prediction columns added, computed lazily row by row.</summary>
-internal sealed class ScoredDataView(ScoringMapper mapper, IDataView input) : IDataView
-{
-    public bool CanShuffle => input.CanShuffle;
-
-    public DataViewSchema Schema => mapper.OutputSchema;
-
-    public long? GetRowCount() => input.GetRowCount();
-
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var needed = columnsNeeded.ToList();
-        var inputCursor = input.GetRowCursor(mapper.GetDependencies(needed), rand);
-        return mapper.GetCursor(inputCursor, needed);
-    }
-
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Trainers.Onnx;
 
 namespace MLNet.LrSchedules.Trainers;
 
@@ -37,9 +38,9 @@ internal sealed class BinaryColumns : TaskColumns
 
     public override IEnumerable<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> OutputColumns(int outputs, LabelKeyValues? keyValues)
     {
-        yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
-        yield return ("Probability", NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
-        yield return ("PredictedLabel", BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
+        yield return (ScoringMapper.ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
+        yield return (ScoringMapper.ProbabilityColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
+        yield return (ScoringMapper.PredictedLabelColumn, BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
     }
 
     public override void AddOutputShapes(DataViewSchema.Builder builder, SchemaShape input, string labelColumnName)
@@ -56,4 +57,16 @@ internal sealed class BinaryColumns : TaskColumns
         2 => (ValueGetter<bool>)((ref bool destination) => destination = outputs()[0] > 0),
         _ => throw NoOutput(outputIndex, Task),
     };
+
+    public override void EmitOnnxOutputs(IOnnxGraph graph, TorchNetworkModel model, string output)
+    {
+        // Score: the logit. Probability: its sigmoid. PredictedLabel: logit > 0.
+        string score = graph.BindColumn(ScoringMapper.ScoreColumn, ColumnType(model, ScoringMapper.ScoreColumn));
+        graph.AddNode("Identity", [output], [score]);
+        string probability = graph.BindColumn(ScoringMapper.ProbabilityColumn, ColumnType(model, ScoringMapper.ProbabilityColumn));
+        graph.AddNode("Sigmoid", [score], [probability]);
+        string zero = graph.Constant("zero", [0f], [1]);
+        string predicted = graph.BindColumn(ScoringMapper.PredictedLabelColumn, ColumnType(model, ScoringMapper.PredictedLabelColumn));
+        graph.AddNode("Greater", [score, zero], [predicted]);
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Trainers.Onnx;
 
 namespace MLNet.LrSchedules.Trainers;
 
@@ -60,10 +61,10 @@ internal sealed class MulticlassColumns : TaskColumns
     {
         var score = ScoreAnnotations("MulticlassClassification", "Score");
         keyValues?.AddSlotNames(score);
-        yield return ("Score", new VectorDataViewType(NumberDataViewType.Single, outputs), score.ToAnnotations());
+        yield return (ScoringMapper.ScoreColumn, new VectorDataViewType(NumberDataViewType.Single, outputs), score.ToAnnotations());
         var predicted = ScoreAnnotations("MulticlassClassification", "PredictedLabel");
         keyValues?.AddKeyValues(predicted);
-        yield return ("PredictedLabel", new KeyDataViewType(typeof(uint), outputs), predicted.ToAnnotations());
+        yield return (ScoringMapper.PredictedLabelColumn, new KeyDataViewType(typeof(uint), outputs), predicted.ToAnnotations());
     }
 
     public override void AddOutputShapes(DataViewSchema.Builder builder, SchemaShape input, string labelColumnName)
@@ -98,4 +99,18 @@ internal sealed class MulticlassColumns : TaskColumns
         }),
         _ => throw NoOutput(outputIndex, Task),
     };
+
+    public override void EmitOnnxOutputs(IOnnxGraph graph, TorchNetworkModel model, string output)
+    {
+        // Score: the class probabilities. PredictedLabel: the 1-based key of the first most probable class.
+        string score = graph.BindColumn(ScoringMapper.ScoreColumn, ColumnType(model, ScoringMapper.ScoreColumn));
+        graph.AddNode("Softmax", [output], [score], OnnxAttribute.Int("axis", 1));
+        string best = graph.Temporary("ArgMax");
+        graph.AddNode("ArgMax", [score], [best], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1));
+        string one = graph.Constant("one", [1L], [1]);
+        string key = graph.Temporary("Key");
+        graph.AddNode("Add", [best, one], [key]);
+        string predicted = graph.BindColumn(ScoringMapper.PredictedLabelColumn, ColumnType(model, ScoringMapper.PredictedLabelColumn));
+        graph.AddNode("Cast", [key], [predicted], OnnxAttribute.To(typeof(uint)));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Trainers.Onnx;
 
 namespace MLNet.LrSchedules.Trainers;
 
@@ -41,7 +42,7 @@ internal sealed class RegressionColumns : TaskColumns
 
     public override IEnumerable<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> OutputColumns(int outputs, LabelKeyValues? keyValues)
     {
-        yield return ("Score", NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
+        yield return (ScoringMapper.ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
     }
 
     public override void AddOutputShapes(DataViewSchema.Builder builder, SchemaShape input, string labelColumnName) =>
@@ -52,4 +53,12 @@ internal sealed class RegressionColumns : TaskColumns
         0 => (ValueGetter<float>)((ref float destination) => destination = outputs()[0]),
         _ => throw NoOutput(outputIndex, Task),
     };
+
+    public override void EmitOnnxOutputs(IOnnxGraph graph, TorchNetworkModel model, string output)
+    {
+        // The place for an affine map of the output (regression label standardization: Score = mean + std·output,
+        // as the scorer will apply it): Mul and Add nodes on `output` go here, before Score is bound.
+        string score = graph.BindColumn(ScoringMapper.ScoreColumn, ColumnType(model, ScoringMapper.ScoreColumn));
+        graph.AddNode("Identity", [output], [score]);
+    }
 }

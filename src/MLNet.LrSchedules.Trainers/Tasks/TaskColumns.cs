@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Trainers.Onnx;
 
 namespace MLNet.LrSchedules.Trainers;
 
@@ -49,6 +50,17 @@ internal abstract class TaskColumns
 
     /// <summary>The getter of prediction column <paramref name="outputIndex"/> from the network's outputs for the current row.</summary>
     public abstract Delegate MakeGetter(int outputIndex, Func<float[]> outputs);
+
+    /// <summary>
+    /// Writes into the ONNX graph the nodes that turn the network's raw <paramref name="output"/> into the prediction
+    /// columns of <see cref="OutputColumns"/>, with the same names and types, so that every step downstream
+    /// (MapKeyToValue, ...) exports on top of them.
+    /// </summary>
+    public abstract void EmitOnnxOutputs(IOnnxGraph graph, TorchNetworkModel model, string output);
+
+    /// <summary>A new graph variable for prediction column <paramref name="name"/> of <paramref name="model"/>, typed as <see cref="OutputColumns"/> types it.</summary>
+    protected DataViewType ColumnType(TorchNetworkModel model, string name) =>
+        OutputColumns(model.OutputSize, model.ClassKeyValues).First(c => c.Name == name).Type;
 
     /// <summary>The annotations ML.NET's evaluators look for on a prediction column.</summary>
     protected static DataViewSchema.Annotations.Builder ScoreAnnotations(string columnKind, string valueKind)

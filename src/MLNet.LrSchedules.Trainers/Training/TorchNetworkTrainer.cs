@@ -157,7 +157,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             onEpochEnd = checkpoint =>
             {
                 if (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs)
-                    CheckpointFile.Write(_env, Model(new TrainingResult(checkpoint, checkpoint.Weights, TrainingStopReason.Completed)), input.Schema, path);
+                    CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, path);
                 if (MLNetHost.IsCanceled(host)) cancellation.Cancel();
             };
         }

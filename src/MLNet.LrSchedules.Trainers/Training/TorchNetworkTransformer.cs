@@ -10,7 +10,12 @@ namespace MLNet.LrSchedules.Trainers;
 /// <c>PredictedLabel</c> for classification) as ML.NET's evaluators and <c>PredictionEngine</c> expect, and is saved by
 /// <c>mlContext.Model.Save</c> with its schedule, scheduler and optimizer state and training history.
 /// </summary>
-public sealed class TorchNetworkTransformer : ITransformer, IDisposable
+/// <remarks>
+/// A prediction transformer as ML.NET's tooling knows them: <c>PermutationFeatureImportance</c> accepts it (or a whole
+/// model ending with it), and <c>mlContext.Model.ConvertToOnnx</c> writes the network into the ONNX graph with the rest
+/// of the pipeline (Microsoft.ML.OnnxConverter); a network that cannot be exported throws <see cref="OnnxExportException"/>.
+/// </remarks>
+public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTransformer<TorchNetworkModel>, IDisposable
 {
     private readonly object _gate = new();
     private readonly IHostEnvironment _env;
@@ -49,6 +54,12 @@ public sealed class TorchNetworkTransformer : ITransformer, IDisposable
     /// <summary>The task.</summary>
     public TrainingTask Task => Model.Task;
 
+    /// <summary>The features column the network reads (<see cref="TorchNetworkModel.FeatureColumnName"/>).</summary>
+    public string FeatureColumnName => Model.FeatureColumnName;
+
+    /// <summary>The type of the features column: a vector of <see cref="NetworkSpec.InputSize"/> Single values.</summary>
+    public DataViewType FeatureColumnType => new VectorDataViewType(NumberDataViewType.Single, Model.InputSize);
+
     /// <summary>Always true: rows are scored one at a time, so a <c>PredictionEngine</c> can use it.</summary>
     public bool IsRowToRowMapper => true;
 
@@ -71,7 +82,7 @@ public sealed class TorchNetworkTransformer : ITransformer, IDisposable
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return new ScoredDataView(new ScoringMapper(this, input.Schema), input);
+        return new ScoredDataTransform(new ScoringMapper(this, input.Schema), Model, input);
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetModelStore.Save(ctx, TorchModelSerializer.ToEntries(Model));

@@ -165,7 +165,7 @@ public sealed class BadInputTests
         // The last good model (the initial weights here) still scores finite values and can be saved.
         var scores = e.LastGoodModel.Transform(data).GetColumn<float>("Score").ToArray();
         Assert.IsTrue(scores.All(float.IsFinite));
-        Assert.AreEqual(TrainingStopReason.Completed, e.LastGoodModel.Model.StopReason == TrainingStopReason.Diverged ? TrainingStopReason.Completed : e.LastGoodModel.Model.StopReason);
+        Assert.AreEqual(TrainingStopReason.Diverged, e.LastGoodModel.Model.StopReason);
     }
 
     private static string SavedModel(MLContext ml, out IDataView data)

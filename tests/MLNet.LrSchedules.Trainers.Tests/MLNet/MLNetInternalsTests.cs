@@ -38,6 +38,26 @@ public sealed class MLNetInternalsTests
     }
 
     [TestMethod]
+    public void ModelLoad_ChecksTheWholeArchive_ThroughTheRepositorysPrivateFields()
+    {
+        // TrainingInfo/Version.txt is never read by ML.NET's load: only our loader, reading RepositoryReader._archive, sees
+        // that its data was damaged. If ML.NET renames the field, this fails with a MissingFieldException.
+        var ml = new MLContext(1);
+        var (model, data) = SmallRegression(ml);
+        string path = TestData.TempPath("archive.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ml.Model.Save(model, data.Schema, path);
+        byte[] bytes = File.ReadAllBytes(path);
+        const string version = "TrainingInfo/Version.txt";
+        Assert.AreEqual(version, System.Text.Encoding.ASCII.GetString(bytes, 30, version.Length), "ML.NET writes this entry first");
+        bytes[30 + version.Length + 5] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+        var e = TestData.Find<TorchModelFormatException>(Assert.Throws<Exception>(() => new MLContext().Model.Load(path, out _)));
+        Assert.AreEqual(version, e.EntryName, e.Message);
+        File.Delete(path);
+    }
+
+    [TestMethod]
     public void ModelLoad_InAFreshProcess_GivesIdenticalPredictions()
     {
         var ml = new MLContext(1);

@@ -43,12 +43,16 @@ public sealed class RetrainingTests
         var checkpointInfo = TorchModelInfo.Read(checkpointPath);
         Assert.AreEqual(2, checkpointInfo.EpochsCompleted);
         Assert.AreEqual(checkpointInfo.StepsCompleted, checkpointInfo.SchedulerState.Step);
+        Assert.AreEqual(TrainingStopReason.Incomplete, checkpointInfo.StopReason, "2 of 4 epochs: the run is not finished");
+        Assert.IsTrue(checkpointInfo.IsSealed, "checkpoints are sealed files");
 
         var resumeContext = new MLContext(1);
         var checkpoint = (TorchNetworkTransformer)resumeContext.Model.Load(checkpointPath, out _);
+        Assert.AreEqual(TrainingStopReason.Incomplete, checkpoint.Model.StopReason);
         var resumed = resumeContext.MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, checkpoint);
 
         Assert.AreEqual(4, resumed.Model.EpochsCompleted);
+        Assert.AreEqual(TrainingStopReason.Completed, resumed.Model.StopReason);
         Assert.AreEqual(uninterrupted.Model.StepsCompleted, resumed.Model.StepsCompleted);
         CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.LearningRate).ToArray(), resumed.Model.History.Steps.Select(s => s.LearningRate).ToArray());
         CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.Loss).ToArray(), resumed.Model.History.Steps.Select(s => s.Loss).ToArray());
@@ -116,6 +120,7 @@ public sealed class RetrainingTests
 
             var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
             Assert.IsNotNull(checkpoint.Model.Result.Checkpoint.PreviousUpdateDirection, "the file keeps the previous update direction");
+            CollectionAssert.Contains(TorchModelInfo.Read(path).EntryNames.ToArray(), TorchModelSerializer.PreviousUpdateDirection, "the manifest covers it");
             var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Hypergradient()).Resume(train, checkpoint);
 
             CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.LearningRate).ToArray(),
@@ -176,6 +181,28 @@ public sealed class RetrainingTests
         Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.*.tmp"));
         Assert.AreEqual(1, TorchModelInfo.Read(path).EpochsCompleted);
         File.Delete(path);
+    }
+
+    [TestMethod]
+    public void PartialRunSavedAsCompleted_ByAnEarlierVersion_ReadsBackAsIncomplete()
+    {
+        // Checkpoint writers before TrainingStopReason.Incomplete stored Completed for a run still going.
+        var ml = new MLContext(1);
+        var (train, _) = NormalizedDigits(ml);
+        var options = Options();
+        options.Epochs = 1;
+        var model = ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(train).Model;
+        var checkpoint = model.Result.Checkpoint;
+        var planned = checkpoint.Settings with { Epochs = 3 };
+        var partial = new TrainingCheckpoint(planned, checkpoint.Weights, checkpoint.OptimizerState, checkpoint.Schedule, checkpoint.SchedulerState,
+            checkpoint.History, checkpoint.EpochsCompleted, checkpoint.StepsCompleted, checkpoint.TotalSteps, checkpoint.BestLoss, checkpoint.BestEpoch,
+            checkpoint.EpochsWithoutImprovement, checkpoint.BestWeights, checkpoint.PreviousUpdateDirection);
+        var legacy = new TorchNetworkModel(new TrainingResult(partial, model.Result.Weights, TrainingStopReason.Completed), model.FeatureColumnName, model.LabelColumnName, model.ClassKeyValues);
+
+        var (_, read) = TorchModelSerializer.FromEntries(TorchModelSerializer.ToEntries(legacy).ToDictionary(e => e.Key, e => e.Value), "test");
+        Assert.AreEqual(TrainingStopReason.Incomplete, read.StopReason);
+        Assert.AreEqual(TrainingStopReason.Incomplete, CheckpointFile.ResultAt(partial).StopReason);
+        Assert.AreEqual(TrainingStopReason.Completed, CheckpointFile.ResultAt(checkpoint).StopReason);
     }
 
     /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>

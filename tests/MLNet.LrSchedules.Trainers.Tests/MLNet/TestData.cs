@@ -4,7 +4,10 @@ using MLNet.LrSchedules.Trainers.Native;
 
 namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
 
-/// <summary>The data sets copied to Data/ by the test project, loaded as <c>Features</c> (vector of float) and <c>Label</c>.</summary>
+/// <summary>
+/// The data sets copied to Data/ by the test project, loaded as <c>Features</c> (vector of float, its slots named
+/// after the header, as <c>LoadFromTextFile</c> names them) and <c>Label</c>.
+/// </summary>
 internal static class TestData
 {
     public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "Data", name + ".csv");
@@ -19,7 +22,7 @@ internal static class TestData
                 new TextLoader.Column("Features", DataKind.Single, 0, columns - 2),
                 new TextLoader.Column("Label", labelKind, columns - 1),
             ],
-            separatorChar: ',', hasHeader: true);
+            separatorChar: ',', hasHeader: true, dataSample: new MultiFileSource(path));
         return loader.Load(path);
     }
 

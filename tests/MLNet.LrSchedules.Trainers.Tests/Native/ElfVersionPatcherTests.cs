@@ -22,10 +22,12 @@ public sealed class ElfVersionPatcherTests
     [TestCleanup]
     public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
 
+    private string StrongCopy() => StrongCopy(_directory);
+
     // A copy of TorchSharp's library with the requirement strong again, as it ships in the package.
-    private string StrongCopy()
+    internal static string StrongCopy(string directory)
     {
-        string copy = Path.Combine(_directory, ElfVersionPatcher.TorchSharpLibraryFileName);
+        string copy = Path.Combine(directory, ElfVersionPatcher.TorchSharpLibraryFileName);
         File.Copy(OutputLibrary, copy);
         var requirement = Requirement(copy);
         using (var stream = new FileStream(copy, FileMode.Open, FileAccess.Write))
@@ -86,6 +88,19 @@ public sealed class ElfVersionPatcherTests
         Assert.AreEqual(mode, File.GetUnixFileMode(library));
         Assert.AreEqual(time, File.GetLastWriteTimeUtc(library));
         Assert.HasCount(1, Directory.GetFiles(_directory), "the temporary file is gone");
+    }
+
+    [TestMethod]
+    public void PatchesBytesInMemoryAsItPatchesAFile()
+    {
+        string library = StrongCopy();
+        byte[] image = File.ReadAllBytes(library);
+
+        Assert.AreEqual(ElfPatchOutcome.Patched, ElfVersionPatcher.MarkVersionWeak(image, library, Version));
+        Assert.AreEqual(ElfPatchOutcome.Patched, ElfVersionPatcher.MarkVersionWeak(library, Version));
+        CollectionAssert.AreEqual(File.ReadAllBytes(library), image);
+        Assert.AreEqual(ElfPatchOutcome.AlreadyWeak, ElfVersionPatcher.MarkVersionWeak(image, library, Version));
+        Assert.AreEqual(ElfPatchOutcome.NotRequired, ElfVersionPatcher.MarkVersionWeak(image, library, "GLIBCXX_9.9.99"));
     }
 
     [TestMethod]

@@ -1,0 +1,87 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using MLNet.LrSchedules.Tool.Training;
+
+namespace MLNet.LrSchedules.Tool.Tests;
+
+[TestClass]
+public sealed class ExportCommandTests
+{
+    private static string _dir = "";
+    private static string _model = "";
+
+    [ClassInitialize]
+    public static void TrainOnce(TestContext _)
+    {
+        _dir = LrSched.TempDir();
+        _model = Path.Combine(_dir, "wine.zip");
+        var train = LrSched.Run("train", "--data", LrSched.Data("wine.csv"), "--epochs", "2", "--hidden", "8", "-o", _model, "--plot", Path.Combine(_dir, "wine.png"));
+        Assert.AreEqual(0, train.Exit, train.Err);
+    }
+
+    [TestMethod]
+    public void Export_WritesAGraphThatOnnxRuntimeScoresAsMLNetDoes()
+    {
+        string onnx = Path.Combine(_dir, "out", "wine.onnx");
+        var r = LrSched.Run("export", _model, "-o", onnx);
+        Assert.AreEqual(0, r.Exit, r.Err);
+        StringAssert.Contains(r.Out, $"Wrote {onnx}");
+        StringAssert.Contains(r.Out, "inputs:  Label (Single), Features (Vector<Single, 13>)");
+        StringAssert.Contains(r.Out, "Score.output (Vector<Single, 3>)");
+        Assert.IsEmpty(Directory.GetFiles(Path.GetDirectoryName(onnx)!, ".*"), "no temporary file is left behind");
+
+        // Every row of wine.csv as the model reads it, scored by ML.NET and by ONNX Runtime on the exported file.
+        var ml = new MLContext();
+        var model = ml.Model.Load(_model, out var schema);
+        var table = TabularData.Load(LrSched.Data("wine.csv"), "label");
+        var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), Trainers.TrainingTask.MulticlassClassification, schema["Label"].Type);
+        var expected = model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
+        var predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
+
+        using var session = new InferenceSession(onnx);
+        var features = data.GetColumn<float[]>("Features").ToArray();
+        var labels = data.GetColumn<float>("Label").ToArray();
+        using var featureTensor = OrtValue.CreateTensorValueFromMemory(features.SelectMany(f => f).ToArray(), [features.Length, features[0].Length]);
+        using var labelTensor = OrtValue.CreateTensorValueFromMemory(labels, [labels.Length, 1]);
+        using var options = new RunOptions();
+        using var results = session.Run(options, ["Features", "Label"], [featureTensor, labelTensor], ["Score.output", "PredictedLabel.output"]);
+        var scores = results[0].GetTensorDataAsSpan<float>().ToArray();
+        var keys = results[1].GetTensorDataAsSpan<uint>().ToArray();
+
+        double worst = 0;
+        for (int row = 0; row < expected.Length; row++)
+            for (int c = 0; c < 3; c++)
+            {
+                double a = expected[row][c], b = scores[row * 3 + c];
+                if (a != b) worst = Math.Max(worst, Math.Abs(a - b) / Math.Max(Math.Abs(a), Math.Abs(b)));
+            }
+        Assert.IsLessThanOrEqualTo(1e-5, worst, $"largest relative difference of Score over {expected.Length} rows");
+        CollectionAssert.AreEqual(predicted, keys);
+    }
+
+    [TestMethod]
+    public void Export_DefaultsToTheModelPathWithOnnx()
+    {
+        string copy = Path.Combine(LrSched.TempDir(), "copy.zip");
+        File.Copy(_model, copy);
+        var r = LrSched.Run("export", copy);
+        Assert.AreEqual(0, r.Exit, r.Err);
+        Assert.IsTrue(File.Exists(Path.ChangeExtension(copy, ".onnx")));
+    }
+
+    [TestMethod]
+    public void Export_RejectsBadPaths_BeforeWritingAnything()
+    {
+        string dir = LrSched.TempDir();
+        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "model.txt")), "Option '--output' must name a .onnx file; received");
+        Directory.CreateDirectory(Path.Combine(dir, "folder.onnx"));
+        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "folder.onnx")), "names the folder");
+        LrSched.AssertError(LrSched.Run("export", Path.Combine(dir, "missing.zip")), "does not exist");
+        string notAModel = Path.Combine(dir, "not-a-model.zip");
+        File.WriteAllText(notAModel, "text");
+        LrSched.AssertError(LrSched.Run("export", notAModel, "-o", Path.Combine(dir, "x.onnx")), "cannot be loaded as an ML.NET model");
+        Assert.IsEmpty(Directory.GetFiles(dir, "*.onnx"));
+        Assert.IsEmpty(Directory.GetFiles(dir, ".*"));
+    }
+}
