@@ -34,7 +34,7 @@ public sealed class ExportCommandTests
         // Every row of wine.csv as the model reads it, scored by ML.NET and by ONNX Runtime on the exported file.
         var ml = new MLContext();
         var model = ml.Model.Load(_model, out var schema);
-        var table = TabularData.Load(LrSched.Data("wine.csv"), "label");
+        var table = TabularData.Load(LrSched.Data("wine.csv"), new DataReadOptions("label"));
         var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), Trainers.TrainingTask.MulticlassClassification, schema["Label"].Type);
         var expected = model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
         var predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
@@ -74,13 +74,13 @@ public sealed class ExportCommandTests
     public void Export_RejectsBadPaths_BeforeWritingAnything()
     {
         string dir = LrSched.TempDir();
-        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "model.txt")), "Option '--output' must name a .onnx file; received");
+        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "model.txt")), "model.txt: not a .onnx file name (expected --output to end with .onnx)");
         Directory.CreateDirectory(Path.Combine(dir, "folder.onnx"));
-        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "folder.onnx")), "names the folder");
-        LrSched.AssertError(LrSched.Run("export", Path.Combine(dir, "missing.zip")), "does not exist");
+        LrSched.AssertError(LrSched.Run("export", _model, "-o", Path.Combine(dir, "folder.onnx")), "folder.onnx: is a folder (expected --output to name a file)");
+        LrSched.AssertError(LrSched.Run("export", Path.Combine(dir, "missing.zip")), "missing.zip: no such file (expected a model file)");
         string notAModel = Path.Combine(dir, "not-a-model.zip");
         File.WriteAllText(notAModel, "text");
-        LrSched.AssertError(LrSched.Run("export", notAModel, "-o", Path.Combine(dir, "x.onnx")), "cannot be loaded as an ML.NET model");
+        LrSched.AssertError(LrSched.Run("export", notAModel, "-o", Path.Combine(dir, "x.onnx")), "not-a-model.zip: cannot be read: ");
         Assert.IsEmpty(Directory.GetFiles(dir, "*.onnx"));
         Assert.IsEmpty(Directory.GetFiles(dir, ".*"));
     }

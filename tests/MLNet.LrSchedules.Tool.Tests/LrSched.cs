@@ -16,7 +16,7 @@ internal static class LrSched
             Console.SetError(error);
             try
             {
-                int exit = Cli.Root().Parse(args).Invoke();
+                int exit = Cli.Run(args);
                 return (exit, output.ToString(), error.ToString());
             }
             finally

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Tool.Files;
 
 namespace MLNet.LrSchedules.Tool.Commands;
 
@@ -12,22 +13,16 @@ internal static class ExportCommand
         var model = new Argument<string>("model") { Description = "An ML.NET model file (the whole pipeline, as 'lrsched train' writes it)." };
         var output = new Option<string?>("--output", "-o") { Description = "The ONNX file to write (default: the model's path with .onnx); written atomically." };
         var command = new Command("export", "Write a saved model (preprocessing, the network, its prediction columns) as one ONNX graph, for ONNX Runtime or ApplyOnnxModel.") { model, output };
-        command.SetAction(r => TrainCommands.Run(() =>
+        command.SetAction(r => CommandRunner.Run(() =>
         {
             string modelPath = r.GetValue(model)!;
-            if (!File.Exists(modelPath)) throw new CommandException($"Model file '{modelPath}' does not exist.");
-            string target = OutputFile.Check(r.GetValue(output) ?? Path.ChangeExtension(modelPath, ".onnx"), ".onnx", "--output", modelPath);
-
+            string target = r.GetValue(output) ?? Path.ChangeExtension(modelPath, ".onnx");
+            using var claim = OutputClaim.Take([new InputFile(modelPath, "model")], new OutputFile(target, "--output", ".onnx"));
             var ml = new MLContext();
-            ITransformer loaded;
-            DataViewSchema inputSchema;
-            try { loaded = ml.Model.Load(modelPath, out inputSchema); }
-            catch (Exception e) when (e is InvalidDataException or FormatException or InvalidOperationException)
-            {
-                throw new CommandException($"Model file '{modelPath}' cannot be loaded as an ML.NET model: {e.Message}", e);
-            }
+            var (loaded, inputSchema) = ModelFiles.Load(ml, modelPath);
             // ConvertToOnnx takes the data the model reads; the graph's inputs are that data's columns.
-            OutputFile.WriteAtomically(target, stream => ml.Model.ConvertToOnnx(loaded, new EmptyDataView(inputSchema), stream));
+            AtomicFile.Write(target, stream => ml.Model.ConvertToOnnx(loaded, new EmptyDataView(inputSchema), stream));
+            target = Path.GetFullPath(target);
 
             var outputs = loaded.GetOutputSchema(inputSchema).Where(c => !c.IsHidden);
             Console.WriteLine($"Wrote {target} ({new FileInfo(target).Length:N0} bytes)");

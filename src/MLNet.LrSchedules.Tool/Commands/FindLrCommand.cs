@@ -4,6 +4,7 @@ using Microsoft.ML;
 using MLNet.LrSchedules.Plotting;
 using MLNet.LrSchedules.Trainers;
 using MLNet.LrSchedules.Trainers.Native;
+using MLNet.LrSchedules.Tool.Files;
 
 namespace MLNet.LrSchedules.Tool.Commands;
 
@@ -12,8 +13,9 @@ internal static class FindLrCommand
 {
     public static Command Create()
     {
-        var data = new Option<string?>("--data") { Description = "CSV file (header row, comma-separated, may be .gz) with a label column and numeric features; default: the repository's MNIST sample (data/mnist-10k.csv.gz, first 8,000 rows)." };
-        var label = new Option<string>("--label") { Description = "The label column.", DefaultValueFactory = _ => "label" };
+        var shared = new TrainingOptions();
+        var data = shared.Data;
+        var label = shared.Label;
         var task = new Option<string>("--task") { Description = "multiclass, binary or regression.", DefaultValueFactory = _ => "multiclass" };
         task.AcceptOnlyFromAmong("multiclass", "binary", "regression");
         var start = new Option<double>("--start") { Description = "Learning rate of the first step.", DefaultValueFactory = _ => 1e-6 };
@@ -26,18 +28,17 @@ internal static class FindLrCommand
         var weightDecay = new Option<double>("--weight-decay") { Description = "Weight decay (decoupled for AdamW).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed of the initialization and the shuffles.", DefaultValueFactory = _ => 1 };
         var device = new Option<ComputeDevice>("--device") { Description = "Cpu, Cuda or Auto.", DefaultValueFactory = _ => ComputeDevice.Cpu };
-        var plot = new Option<string?>("--plot") { Description = "Also save the curve (loss against learning rate, log axis) to this .png or .svg file." };
+        var plot = new Option<string?>("--plot") { Description = "Also save the curve (loss against learning rate, log axis) to this .png or .svg file (written atomically)." };
         var every = new Option<int>("--every") { Description = "Print every k-th step of the curve (default: about 20 rows)." };
         var command = new Command("find-lr",
             "Learning-rate range test: train a fresh MLP while the rate grows exponentially from --start to --end, stop when the loss diverges, and suggest a rate.")
         {
             data, label, task, start, end, steps, noStop, hidden, optimizer, batchSize, weightDecay, seed, device, plot, every,
+            shared.TestFraction, shared.ValidationFraction, shared.LimitRows, shared.InvalidCells, shared.IgnoreColumns,
         };
-        command.SetAction(result => Run(() =>
+        command.SetAction(result => CommandRunner.Run(() =>
         {
             string? plotPath = result.GetValue(plot);
-            if (plotPath is not null && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase) && !plotPath.EndsWith(".svg", StringComparison.OrdinalIgnoreCase))
-                throw new CommandException($"Option '--plot' must name a .png or .svg file; received '{plotPath}'.");
             var kind = result.GetValue(task) switch
             {
                 "binary" => TrainingTask.BinaryClassification,
@@ -47,11 +48,16 @@ internal static class FindLrCommand
             // Checked before the data is read, with the command's option names; the library checks the rest.
             double startRate = result.GetValue(start), endRate = result.GetValue(end);
             if (!double.IsFinite(startRate) || startRate <= 0)
-                throw new CommandException($"Option '--start' must be a finite number > 0; received {startRate.ToString("R", CultureInfo.InvariantCulture)}.");
+                throw new CommandException($"--start: received {startRate.ToString("R", CultureInfo.InvariantCulture)} (expected a finite number > 0)");
             if (!double.IsFinite(endRate) || endRate <= startRate)
-                throw new CommandException($"Option '--end' must be a finite number greater than --start ({startRate.ToString("R", CultureInfo.InvariantCulture)}); received {endRate.ToString("R", CultureInfo.InvariantCulture)}.");
+                throw new CommandException($"--end: received {endRate.ToString("R", CultureInfo.InvariantCulture)} (expected a finite number greater than --start, {startRate.ToString("R", CultureInfo.InvariantCulture)})");
             if (result.GetValue(steps) is < 3 or > 1_000_000)
-                throw new CommandException($"Option '--steps' must be an integer in [3, 1000000]; received {result.GetValue(steps)}.");
+                throw new CommandException($"--steps: received {result.GetValue(steps)} (expected an integer in [3, 1000000])");
+            int k = result.GetValue(every);
+            if (k < 0) throw new CommandException($"--every: received {k} (expected an integer >= 1)");
+            var choice = shared.Choose(result, saved: null);
+            using var claim = OutputClaim.Take([choice.Path is { } dataPath ? new InputFile(dataPath, "--data") : null],
+                plotPath is null ? null : new OutputFile(plotPath, "--plot", ".png", ".svg"));
             var range = new LrRangeTestOptions
             {
                 StartLearningRate = result.GetValue(start),
@@ -59,24 +65,22 @@ internal static class FindLrCommand
                 Steps = result.GetValue(steps),
                 StopOnDivergence = !result.GetValue(noStop),
             };
-            var options = new TorchMlpOptionsInput(ParseHidden(result.GetValue(hidden)!), result.GetValue(optimizer), result.GetValue(batchSize),
+            var options = new TorchMlpOptionsInput(TrainingOptions.ParseHidden(result.GetValue(hidden)!), result.GetValue(optimizer), result.GetValue(batchSize),
                 result.GetValue(weightDecay), result.GetValue(seed), result.GetValue(device));
 
             TorchSharpRuntime.EnsureLoaded();
             var ml = new MLContext(seed: result.GetValue(seed));
-            var (trainData, description) = FindLrData.Load(ml, result.GetValue(data), result.GetValue(label)!, kind);
+            var (trainData, description) = FindLrData.Load(ml, choice, kind, result.GetValue(seed));
             Console.WriteLine($"Data: {description}");
             var rangeResult = Find(ml, trainData, kind, options, range);
 
-            int k = result.GetValue(every);
-            if (k < 0) throw new CommandException($"Option '--every' must be an integer >= 1; received {k}.");
             Console.Write(rangeResult.ToString(k > 0 ? k : Math.Max(1, rangeResult.LearningRates.Count / 20)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Next: use it as the peak of a schedule, e.g. one_cycle(max_lr={rangeResult.SuggestedLearningRate:G3})."));
             if (plotPath is not null)
             {
-                RangeTestPlot.Create(rangeResult.LearningRates, rangeResult.Losses, rangeResult.SmoothedLosses,
-                    rangeResult.SuggestedLearningRate, rangeResult.MinLossLearningRate).Save(plotPath);
+                TrainCommands.SavePlot(RangeTestPlot.Create(rangeResult.LearningRates, rangeResult.Losses, rangeResult.SmoothedLosses,
+                    rangeResult.SuggestedLearningRate, rangeResult.MinLossLearningRate), plotPath);
                 Console.WriteLine($"Wrote {Path.GetFullPath(plotPath)}");
             }
         }));
@@ -103,43 +107,4 @@ internal static class FindLrCommand
         TrainingTask.Regression => ml.Regression.Trainers.FindLearningRate(data, input.Fill(new TorchMlpRegressionOptions()), range),
         _ => ml.MulticlassClassification.Trainers.FindLearningRate(data, input.Fill(new TorchMlpMulticlassOptions()), range),
     };
-
-    private static int[] ParseHidden(string text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return [];
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var sizes = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
-                throw new CommandException($"Option '--hidden' must be comma-separated layer sizes >= 1 (e.g. 128,64); received '{text}'.");
-        return sizes;
-    }
-
-    /// <summary>The message alone: .NET appends the parameter name and the value to an ArgumentException's, which the message already names.</summary>
-    private static string Message(Exception e)
-    {
-        string message = e.Message;
-        if (e is ArgumentException { ParamName: { } name })
-        {
-            int actual = message.IndexOf("\nActual value was", StringComparison.Ordinal);
-            if (actual >= 0) message = message[..actual];
-            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
-        }
-        return message;
-    }
-
-    /// <summary>Runs the body, turning expected failures into a message on stderr and exit code 1.</summary>
-    private static int Run(Action body)
-    {
-        try
-        {
-            body();
-            return 0;
-        }
-        catch (Exception e) when (e is CommandException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            Console.Error.WriteLine($"error: {Message(e)}");
-            return 1;
-        }
-    }
 }

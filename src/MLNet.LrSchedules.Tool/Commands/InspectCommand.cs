@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using MLNet.LrSchedules.Serialization;
 using MLNet.LrSchedules.Trainers;
+using MLNet.LrSchedules.Tool.Files;
 using Spectre.Console;
 
 namespace MLNet.LrSchedules.Tool.Commands;
@@ -17,16 +18,12 @@ internal static class InspectCommand
         var json = new Option<bool>("--json") { Description = "Write one JSON object instead of text." };
         var plot = new Option<string?>("--plot") { Description = "Also plot the stored history (learning rate, training loss, validation metric against step) to this PNG/SVG." };
         var command = new Command("inspect", "Print a model's schedule, scheduler state, optimizer and training settings, format version and training history, without loading the network.") { model, json, plot };
-        command.SetAction(r => TrainCommands.Run(() =>
+        command.SetAction(r => CommandRunner.Run(() =>
         {
             string path = r.GetValue(model)!;
-            if (!File.Exists(path)) throw new CommandException($"Model file '{path}' does not exist.");
             string? plotPath = r.GetValue(plot);
-            if (plotPath is not null) TrainCommands.CheckPlotPath(plotPath);
-            IReadOnlyList<TorchModelInfo> infos;
-            try { infos = TorchModelInfo.ReadAll(path); }
-            catch (InvalidDataException e) { throw new CommandException($"Model file '{path}' is not a readable zip: {e.Message}", e); }
-            if (infos.Count == 0) throw new CommandException($"Model file '{path}' holds no TorchMlp transformer.");
+            using var claim = OutputClaim.Take([new InputFile(path, "model")], plotPath is null ? null : new OutputFile(plotPath, "--plot", ".png", ".svg"));
+            var infos = ModelFiles.ReadInfo(path);
             if (r.GetValue(json)) WriteJson(infos);
             else foreach (var info in infos) WriteText(path, info);
             if (plotPath is not null)

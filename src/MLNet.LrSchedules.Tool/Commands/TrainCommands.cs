@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.LrSchedules.Serialization;
 using MLNet.LrSchedules.Trainers;
+using MLNet.LrSchedules.Tool.Files;
 using MLNet.LrSchedules.Tool.Training;
 using Spectre.Console;
 
@@ -16,34 +16,39 @@ internal static class TrainCommands
     public static Command Train()
     {
         var options = new TrainingOptions();
-        var output = new Option<string?>("--output", "-o") { Description = "The model file (default ./mnist-model.zip, or <data>-model.zip for --data)." };
-        var plot = new Option<string?>("--plot") { Description = "PNG/SVG of learning rate, training loss and validation accuracy against step (default ./mnist-training.png, or <data>-training.png)." };
+        var output = new Option<string?>("--output", "-o") { Description = "The model file (default ./mnist-model.zip, or <data>-model.zip for --data); written atomically, checkpointed every epoch to .<name>.checkpoint beside it." };
+        var plot = new Option<string?>("--plot") { Description = "PNG/SVG of learning rate, training loss and validation metric against step (default ./mnist-training.png, or <data>-training.png)." };
         var stopAfter = new Option<int?>("--stop-after-epochs") { Description = "Stop after this many of the planned epochs and save a resumable model (continue it with 'lrsched retrain --continue')." };
-        var command = new Command("train", "Train a TorchSharp MLP with a learning-rate schedule in an ML.NET pipeline (default: the embedded MNIST sample), print test metrics, save the model and a plot of the run.");
+        var command = new Command("train", "Train a TorchSharp MLP with a learning-rate schedule in an ML.NET pipeline (default: the embedded MNIST sample), print test metrics, save the model and a plot of the run. Ctrl+C or SIGTERM stops after the current step and saves a resumable model; after a kill, 'lrsched retrain <model> --continue' resumes from the last checkpoint.");
         foreach (var o in options.All()) command.Options.Add(o);
         command.Options.Add(output);
         command.Options.Add(plot);
         command.Options.Add(stopAfter);
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CommandRunner.Run(() =>
         {
+            using var interruption = new Interruption();
             bool mnist = options.UsesMnist(r);
             var spec = options.Spec(r, mnist ? TrainingSpec.MnistDefault() : TrainingSpec.TableDefault());
-            var data = options.ReadData(r);
-            var task = options.ResolveTask(r, data);
-            string stem = mnist ? "mnist" : Path.GetFileNameWithoutExtension(data.Source.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? data.Source[..^3] : data.Source);
-            string modelPath = r.GetValue(output) ?? $"{stem}-model.zip";
-            string plotPath = r.GetValue(plot) ?? $"{stem}-training.png";
-            CheckPlotPath(plotPath);
+            var choice = options.Choose(r, saved: null);
+            string stem = mnist ? "mnist" : Path.GetFileNameWithoutExtension(choice.Path!.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? choice.Path[..^3] : choice.Path);
+            var paths = new RunPaths(r.GetValue(output) ?? $"{stem}-model.zip", r.GetValue(plot) ?? $"{stem}-training.png");
             if (r.GetValue(stopAfter) is { } k && (k < 1 || k >= spec.Epochs))
-                throw new CommandException($"Option '--stop-after-epochs' must be in [1, {spec.Epochs - 1}] (fewer than --epochs {spec.Epochs}); received {k}.");
+                throw new CommandException($"--stop-after-epochs: received {k} (expected an integer in [1, {spec.Epochs - 1}], fewer than --epochs {spec.Epochs})");
 
+            using var claim = OutputClaim.Take([DataInput(choice), ScheduleFile(options, r)], paths.ModelOutput("--output"), paths.PlotOutput("--plot"));
+            paths.RefuseLeftoverCheckpoint();
+            var data = TrainingOptions.Read(choice);
+            var task = options.ResolveTask(r, data);
+            data.CheckLabels(task);
+            var split = TrainingOptions.Split(choice, data, spec.Seed, task);
             var ml = new MLContext(spec.Seed);
-            var (trainRows, testRows) = options.Split(r, data, spec.Seed);
-            var prepared = TrainingRun.Prepare(ml, data, task, trainRows, testRows, standardize: !mnist);
+            var prepared = TrainingRun.Prepare(ml, data, task, split, TrainingOptions.Recipe(choice, task, paths.Plot), standardize: !mnist);
             DescribeRun(data, mnist, task, prepared, spec);
-            var result = FitInterruptible(ml, prepared, modelPath, r.GetValue(stopAfter),
-                (progress, checkpoint) => TrainingRun.Trainer(ml, task, spec, prepared.Test, progress, checkpoint), (trainer, d) => trainer.Fit(d));
-            Finish(ml, prepared, result, modelPath, plotPath);
+            var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
+            var result = FitInterruptible(ml, interruption, prepared, paths, r.GetValue(stopAfter),
+                progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, paths.Checkpoint, pipeline),
+                trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train)));
+            Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
         }));
         return command;
     }
@@ -52,55 +57,102 @@ internal static class TrainCommands
     {
         var options = new TrainingOptions();
         var model = new Argument<string>("model") { Description = "A model file written by 'lrsched train' (or any ML.NET pipeline ending with a TorchMlp transformer)." };
-        var resume = new Option<bool>("--continue") { Description = "Continue the saved run where it stopped: weights, optimizer state and schedule position restored, its own settings kept." };
-        var output = new Option<string?>("--output", "-o") { Description = "The new model file (default: <model>-retrained.zip); written atomically." };
-        var plot = new Option<string?>("--plot") { Description = "PNG/SVG of the run (default: next to the new model, <name>-training.png)." };
-        var command = new Command("retrain", "Continue a saved run (--continue) or fine-tune a saved model with a new schedule (--schedule, --epochs, --lr) on data; writes a new model file.") { model };
+        var resume = new Option<bool>("--continue") { Description = "Continue the saved run where it stopped, from the newer of the model file and its checkpoint (.<name>.checkpoint, left by a killed run): weights, optimizer state, schedule position, data and split restored. Options that contradict the run are errors; --device, -o and --plot may differ." };
+        var output = new Option<string?>("--output", "-o") { Description = "The new model file (default: the model itself with --continue, else <model>-retrained.zip); written atomically." };
+        var plot = new Option<string?>("--plot") { Description = "PNG/SVG of the run (default: the run's own plot when continuing in place, else <output>-training.png)." };
+        var command = new Command("retrain", "Continue a saved or killed run (--continue) or fine-tune a saved model with a new schedule (--schedule, --epochs, --lr) on data; writes a model file.") { model };
         foreach (var o in options.All(withTask: false)) command.Options.Add(o);
         command.Options.Add(resume);
         command.Options.Add(output);
         command.Options.Add(plot);
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CommandRunner.Run(() =>
         {
+            using var interruption = new Interruption();
             string path = r.GetValue(model)!;
-            if (!File.Exists(path)) throw new CommandException($"Model file '{path}' does not exist.");
-            var info = TorchModelInfo.Read(path);
-            var ml = new MLContext(info.Settings.Seed);
-            var loaded = ml.Model.Load(path, out var inputSchema);
-            var (preprocess, torch) = SplitChain(loaded, path);
-            var labelColumn = inputSchema.GetColumnOrNull(TabularData.LabelColumn)
-                ?? throw new CommandException($"Model file '{path}' takes no '{TabularData.LabelColumn}' column: it was not written by 'lrsched train'.");
-            int modelFeatures = inputSchema.GetColumnOrNull(TabularData.FeaturesColumn)?.Type is VectorDataViewType { Size: var size } ? size : -1;
+            bool continuing = r.GetValue(resume);
+            string outputPath = r.GetValue(output) ?? (continuing ? path : Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-retrained.zip"));
+            bool inPlace = PathNames.Same(outputPath, path);
 
-            var data = options.ReadData(r);
-            if (data.FeatureNames.Length != modelFeatures)
-                throw new CommandException($"The data has {data.FeatureNames.Length} numeric feature columns; the model in '{path}' takes {modelFeatures}.");
-            int seed = r.GetValue(options.Seed) ?? info.Settings.Seed;
-            var (trainRows, testRows) = options.Split(r, data, seed);
-            var prepared = TrainingRun.Prepare(ml, data, info.Task, trainRows, testRows, labelColumn.Type, preprocess);
+            var saved = continuing ? SavedRun.Newest(path) : SavedRun.Open(path, path);
+            var info = saved.Info;
+            var ml = saved.Context;
+            bool complete = info.StopReason != TrainingStopReason.Diverged && info.EpochsCompleted >= info.Settings.Epochs;
+            string plotPath = r.GetValue(plot) ?? (continuing && inPlace && saved.Recipe?.Plot is { } runPlot ? runPlot : Path.ChangeExtension(outputPath, null) + "-training.png");
+            var paths = new RunPaths(outputPath, plotPath);
+            var choice = options.Choose(r, saved.Recipe);
 
-            string outputPath = r.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-retrained.zip");
-            string plotPath = r.GetValue(plot) ?? Path.ChangeExtension(outputPath, null) + "-training.png";
-            CheckPlotPath(plotPath);
-            RunResult result;
-            if (r.GetValue(resume))
+            if (continuing && complete && !saved.IsCheckpoint)
             {
-                foreach (var o in new Option[] { options.Schedule, options.LearningRate, options.Epochs, options.BatchSize, options.Hidden, options.Optimizer, options.Momentum, options.WeightDecay })
-                    if (r.GetResult(o) is not null)
-                        throw new CommandException($"Option '{o.Name}' cannot be combined with --continue: a continued run keeps its own settings. Fine-tune instead (leave out --continue).");
-                if (info.StopReason != TrainingStopReason.Diverged && info.EpochsCompleted >= info.Settings.Epochs)
-                    throw new CommandException($"The run in '{path}' already completed all its {info.Settings.Epochs} epochs; fine-tune it instead: lrsched retrain {path} --schedule \"...\" --epochs N.");
+                if (inPlace && File.Exists(paths.Checkpoint))
+                {
+                    // Killed between putting the final model in place and removing the checkpoint: the run is done.
+                    using var finished = OutputClaim.Take([], paths.ModelOutput("--output"), paths.PlotOutput("--plot"));
+                    File.Delete(paths.Checkpoint);
+                    Console.WriteLine($"The run in {path} already completed all its {info.Settings.Epochs} epochs; removed the checkpoint a killed save left behind.");
+                    return;
+                }
+                throw new CommandException($"{path}: the run already completed all its {info.Settings.Epochs} epochs (expected an unfinished run for --continue; fine-tune it instead: lrsched retrain {path} --schedule \"...\" --epochs N)");
+            }
+
+            using var claim = OutputClaim.Take(
+                [DataInput(choice), new InputFile(path, "model", MayBeOutput: continuing), saved.IsCheckpoint && !inPlace ? new InputFile(saved.File, "model checkpoint") : null, ScheduleFile(options, r)],
+                paths.ModelOutput("--output"), paths.PlotOutput("--plot"));
+            if (!(continuing && inPlace)) paths.RefuseLeftoverCheckpoint();
+
+            var labelColumn = saved.InputSchema.GetColumnOrNull(TabularData.LabelColumn)
+                ?? throw new CommandException($"{saved.File}: takes no '{TabularData.LabelColumn}' column (expected a model written by 'lrsched train')");
+            int modelFeatures = saved.InputSchema.GetColumnOrNull(TabularData.FeaturesColumn)?.Type is VectorDataViewType { Size: var size } ? size : -1;
+            if (continuing)
+            {
+                // Every contradiction at once, before any data is read: the run's steps per epoch come from its own progress.
+                var contradictions = (saved.Recipe is { } recipe ? options.DataContradictions(r, recipe) : [])
+                    .Concat(options.TrainingContradictions(r, info, info.EpochsCompleted > 0 ? info.StepsCompleted / info.EpochsCompleted * info.Settings.Epochs : null)).ToList();
+                if (contradictions.Count > 0)
+                    throw new CommandException($"{path}: {(contradictions.Count == 1 ? "an option contradicts" : "options contradict")} the saved run: {string.Join(", ", contradictions)} (expected --continue to keep the run's settings: leave {(contradictions.Count == 1 ? "it" : "them")} out, or fine-tune without --continue)");
+            }
+            if (continuing && saved.Recipe is { DataSha256: { } sha } && choice.Path is { } dataPath && File.Exists(dataPath)
+                && RunRecipe.Fingerprint(dataPath).Sha256 != sha)
+                throw new CommandException($"{dataPath}: changed since the run started (its SHA-256 differs from the one saved in {saved.File}) (expected the run's data to continue it exactly; fine-tune on new data without --continue)");
+
+            var data = TrainingOptions.Read(choice);
+            if (data.FeatureNames.Length != modelFeatures)
+                throw new CommandException($"{data.Source}: {data.FeatureNames.Length} numeric feature columns (expected {modelFeatures}, as the model in {saved.File} takes)");
+            data.CheckLabels(info.Task);
+            int seed = continuing ? info.Settings.Seed : r.GetValue(options.Seed) ?? info.Settings.Seed;
+            var split = TrainingOptions.Split(choice, data, seed, info.Task);
+            var prepared = TrainingRun.Prepare(ml, data, info.Task, split, TrainingOptions.Recipe(choice, info.Task, plotPath), labelColumn.Type, saved.Preprocess);
+
+            RunResult? result;
+            if (continuing)
+            {
+                if (complete)
+                {
+                    // The checkpoint of the last epoch outlived a kill during the final save: the run only needs saving.
+                    Console.WriteLine($"Finishing the run saved in {saved.File}: all {info.Settings.Epochs} epochs were done before the final save was interrupted.");
+                    result = new RunResult(saved.Model, saved.Network.Model, TimeSpan.Zero);
+                    Finish(ml, prepared, result, paths, saved.InputSchema);
+                    return;
+                }
                 var spec = SpecFromModel(info) with { Device = TrainingOptions.ParseDevice(r.GetValue(options.Device)!) };
-                Console.WriteLine($"Continuing the run in {path}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
-                result = FitInterruptible(ml, prepared, outputPath, null, (progress, checkpoint) => TrainingRun.Trainer(ml, info.Task, spec, prepared.Test, progress, checkpoint), (trainer, d) => trainer.Resume(d, torch));
+                Console.WriteLine($"Continuing the run in {saved.File}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
+                DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, info.Task, prepared);
+                result = FitInterruptible(ml, interruption, prepared, paths, null,
+                    progress => TrainingRun.Trainer(ml, info.Task, spec, prepared.Validation, progress, paths.Checkpoint),
+                    trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
             {
+                if (r.GetValue(options.Hidden) is { } hidden && !TrainingOptions.ParseHidden(hidden).SequenceEqual(TrainingOptions.HiddenOf(info.Network)))
+                    throw new CommandException($"--hidden: received '{hidden}', but the network in {path} has hidden layers {TrainingOptions.HiddenText(TrainingOptions.HiddenOf(info.Network))} (expected fine-tuning to keep the network's shape; a new head is not available: train a new model for another shape)");
                 var spec = options.Spec(r, SpecFromModel(info) with { Schedule = LrSchedule.Parse("warmup(5%) >> cosine(min=1e-5)"), Seed = seed });
                 Console.WriteLine($"Fine-tuning {path} ({info.EpochsCompleted} epochs done) for {spec.Epochs} epochs: schedule {Describe(spec.Schedule)}, base lr {TrainingRun.Format(spec.LearningRate)}, {spec.Optimizer}");
-                result = FitInterruptible(ml, prepared, outputPath, null, (progress, checkpoint) => TrainingRun.Trainer(ml, info.Task, spec, prepared.Test, progress, checkpoint), (trainer, d) => trainer.Fit(d, torch));
+                DescribeData(data, choice.UsesMnist, info.Task, prepared);
+                var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
+                result = FitInterruptible(ml, interruption, prepared, paths, null,
+                    progress => TrainingRun.Trainer(ml, info.Task, spec, prepared.Validation, progress, paths.Checkpoint, pipeline),
+                    trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train, saved.Network)));
             }
-            Finish(ml, prepared, result, outputPath, plotPath);
+            Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
         }));
         return command;
     }
@@ -110,18 +162,16 @@ internal static class TrainCommands
         var s = info.Settings;
         // Fine-tuning and resuming keep the model's own network; these sizes only describe it.
         var layers = info.Network.Layers;
-        int[] hidden = layers.OfType<LinearLayer>().SkipLast(1).Select(l => l.OutFeatures).ToArray();
+        int[] hidden = TrainingOptions.HiddenOf(info.Network);
         double dropout = layers.OfType<DropoutLayer>().FirstOrDefault()?.Probability ?? 0;
         return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, hidden, s.Optimizer.Kind,
             s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, dropout, s.Seed, s.Device);
     }
 
-    private static (ITransformer Preprocess, TorchNetworkTransformer Torch) SplitChain(ITransformer loaded, string path)
-    {
-        if (loaded is TransformerChain<ITransformer> chain && chain.LastTransformer is TorchNetworkTransformer torch)
-            return (new TransformerChain<ITransformer>(chain.Take(chain.Count() - 1).ToArray()), torch);
-        throw new CommandException($"Model file '{path}' is not a pipeline ending with a TorchMlp network (was it written by 'lrsched train'?).");
-    }
+    private static InputFile? DataInput(DataChoice choice) => choice.Path is { } path ? new InputFile(path, "--data") : null;
+
+    private static InputFile? ScheduleFile(TrainingOptions options, ParseResult r) =>
+        r.GetValue(options.Schedule) is { } schedule && ScheduleInput.IsFile(schedule) ? new InputFile(schedule, "--schedule") : null;
 
     public static Command Compare()
     {
@@ -129,42 +179,59 @@ internal static class TrainCommands
         var schedules = new Option<string[]>("--schedules") { Description = "The schedules to compare (text form, JSON or files). Default: constant, step, cosine, one-cycle, warmup-stable-decay.", AllowMultipleArgumentsPerToken = true };
         var target = new Option<double?>("--target") { Description = "The validation accuracy (RMSE for regression) whose first epoch is reported. Default 0.95 for MNIST, none otherwise." };
         var plot = new Option<string>("--plot", "-o") { Description = "PNG/SVG of validation accuracy and learning rate against step for every schedule.", DefaultValueFactory = _ => "compare.png" };
-        var command = new Command("compare", "Train the same pipeline under several schedules on the same split and seed; print a table and plot the curves together.");
+        var command = new Command("compare", "Train the same pipeline under several schedules on the same split and seed; print a table (validation metrics, and the test metric scored once per run at its end) and plot the curves together.");
         foreach (var o in options.All().Where(o => o != options.Schedule)) command.Options.Add(o);
         command.Options.Add(schedules);
         command.Options.Add(target);
         command.Options.Add(plot);
-        command.SetAction(r => Run(() =>
+        command.SetAction(r => CommandRunner.Run(() =>
         {
+            using var interruption = new Interruption();
             string plotPath = r.GetValue(plot)!;
-            CheckPlotPath(plotPath);
             bool mnist = options.UsesMnist(r);
             var spec = options.Spec(r, mnist ? TrainingSpec.MnistDefault() : TrainingSpec.TableDefault());
-            var given = r.GetValue(schedules) is { Length: > 0 } texts ? texts.Select(s => (Name: s, Schedule: ScheduleInput.Read(s))).ToList() : null;
-            var data = options.ReadData(r);
+            var texts = r.GetValue(schedules) ?? [];
+            var given = texts.Length > 0 ? texts.Select(s => (Name: s, Schedule: ScheduleInput.Read(s, "--schedules"))).ToList() : null;
+            var choice = options.Choose(r, saved: null);
+            using var claim = OutputClaim.Take(texts.Where(ScheduleInput.IsFile).Select(t => new InputFile(t, "--schedules")).Append(DataInput(choice)),
+                new OutputFile(plotPath, "--plot", ".png", ".svg"));
+            var data = TrainingOptions.Read(choice);
             var task = options.ResolveTask(r, data);
+            data.CheckLabels(task);
             double? goal = r.GetValue(target) ?? (mnist && task != TrainingTask.Regression ? 0.95 : null);
+            var split = TrainingOptions.Split(choice, data, spec.Seed, task);
             var ml = new MLContext(spec.Seed);
-            var (trainRows, testRows) = options.Split(r, data, spec.Seed);
-            var prepared = TrainingRun.Prepare(ml, data, task, trainRows, testRows, standardize: !mnist);
-            long totalSteps = (long)spec.Epochs * ((trainRows.Length + spec.BatchSize - 1) / spec.BatchSize);
+            var prepared = TrainingRun.Prepare(ml, data, task, split, recipe: null, standardize: !mnist);
+            if (prepared.Validation is null)
+                throw new CommandException($"--validation-fraction: received 0 (expected a fraction > 0: compare ranks the schedules on validation data, never on the test rows)");
+            long totalSteps = (long)spec.Epochs * ((prepared.TrainRows + spec.BatchSize - 1) / spec.BatchSize);
             var candidates = given ?? DefaultSchedules(spec.LearningRate, totalSteps);
             DescribeRun(data, mnist, task, prepared, spec with { Schedule = candidates[0].Schedule });
 
-            var rows = new List<(string Name, RunResult Result)>();
+            var rows = new List<(string Name, RunResult Result, TaskMetrics Test)>();
             foreach (var (name, schedule) in candidates)
             {
+                if (interruption.Requested) throw new CommandException($"{plotPath}: interrupted ({interruption.Signal}) before every schedule ran: nothing written (expected the comparison to finish)");
                 var runSpec = spec with { Schedule = schedule };
                 var runContext = new MLContext(spec.Seed);
-                var result = LiveProgress.Run(name, progress =>
-                    TrainingRun.Fit(runContext, prepared, () => TrainingRun.Trainer(runContext, task, runSpec, prepared.Test, progress).Fit(prepared.Train)));
-                rows.Add((name, result));
+                interruption.Attach(runContext);
+                try
+                {
+                    var result = LiveProgress.Run(name, progress =>
+                        TrainingRun.Fit(prepared, () => TrainingRun.Chain(prepared.Preprocess, TrainingRun.Trainer(runContext, task, runSpec, prepared.Validation, progress).Fit(prepared.Train))));
+                    rows.Add((name, result, TrainingRun.Evaluate(runContext, task, result.Model.Transform(prepared.RawTest))));
+                }
+                catch (OperationCanceledException) when (interruption.Requested)
+                {
+                    throw new CommandException($"{plotPath}: interrupted ({interruption.Signal}) during '{name}': nothing written (expected the comparison to finish)");
+                }
+                finally { interruption.Detach(); }
             }
 
             string metricName = TrainingRun.MetricName(task);
             bool higherIsBetter = task != TrainingTask.Regression;
-            var table = new Table().AddColumns("schedule", $"final {metricName}", $"best {metricName}", goal is { } g ? $"first epoch {(higherIsBetter ? ">=" : "<=")} {TrainingRun.Format(g)}" : "first epoch at target", $"test {rows[0].Result.Metrics.Values[0].Name}", "wall time");
-            foreach (var (name, result) in rows)
+            var table = new Table().AddColumns("schedule", $"final {metricName}", $"best {metricName}", goal is { } g ? $"first epoch {(higherIsBetter ? ">=" : "<=")} {TrainingRun.Format(g)}" : "first epoch at target", $"test {rows[0].Test.Values[0].Name}", "wall time");
+            foreach (var (name, result, test) in rows)
             {
                 var epochs = result.Torch.History.Epochs.Where(e => e.ValidationMetric is not null).ToList();
                 double final = epochs.Count > 0 ? epochs[^1].ValidationMetric!.Value : double.NaN;
@@ -172,22 +239,22 @@ internal static class TrainCommands
                 var reached = goal is { } t ? epochs.FirstOrDefault(e => higherIsBetter ? e.ValidationMetric >= t : e.ValidationMetric <= t) : null;
                 table.AddRow(Markup.Escape(name), TrainingRun.Format(final), TrainingRun.Format(best),
                     goal is null ? "-" : reached is null ? "not reached" : reached.Epoch.ToString(CultureInfo.InvariantCulture),
-                    TrainingRun.Format(result.Metrics.Values[0].Value), $"{result.WallTime.TotalSeconds:0.0} s");
+                    TrainingRun.Format(test.Values[0].Value), $"{result.WallTime.TotalSeconds:0.0} s");
             }
             Output().Write(table);
 
             var curves = new Plotting.CurvePlot("step", metricName) { SecondaryYLabel = "learning rate", Title = $"{(mnist ? "MNIST" : Path.GetFileName(data.Source))}: schedules compared", Width = 1000, Height = 600 };
-            foreach (var (name, result) in rows)
+            foreach (var (name, result, _) in rows)
             {
                 var (ex, ey) = EpochPoints(result.Torch.History);
                 if (ex.Length > 0) curves.Add($"{name}: {metricName}", ex, ey);
             }
-            foreach (var (name, result) in rows)
+            foreach (var (name, result, _) in rows)
             {
                 var steps = result.Torch.History.Steps;
                 curves.Add($"{name}: lr", steps.Select(s => (double)s.Step).ToArray(), steps.Select(s => s.LearningRate).ToArray(), secondaryAxis: true);
             }
-            curves.Save(plotPath);
+            SavePlot(curves, plotPath);
             Console.WriteLine($"Wrote {Path.GetFullPath(plotPath)}");
         }));
         return command;
@@ -208,55 +275,34 @@ internal static class TrainCommands
     }
 
     /// <summary>
-    /// Trains, checkpointing every epoch next to <paramref name="outputPath"/> so that Ctrl+C or --stop-after-epochs still
-    /// leaves a resumable model (the whole pipeline) behind.
+    /// Trains with a checkpoint (the whole pipeline) at the end of every epoch. Ctrl+C, SIGTERM or --stop-after-epochs stop
+    /// before the next step: the result is then null, and the last checkpoint is the run's resumable state.
     /// </summary>
-    private static RunResult FitInterruptible(MLContext ml, PreparedData prepared, string outputPath, int? stopAfterEpochs,
-        Func<IProgress<TrainingProgress>, string, TorchNetworkTrainer> makeTrainer, Func<TorchNetworkTrainer, IDataView, TorchNetworkTransformer> fit)
+    private static RunResult? FitInterruptible(MLContext ml, Interruption interruption, PreparedData prepared, RunPaths paths, int? stopAfterEpochs,
+        Func<IProgress<TrainingProgress>, TorchNetworkTrainer> makeTrainer, Func<TorchNetworkTrainer, ITransformer> fit)
     {
-        string full = Path.GetFullPath(outputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string checkpoint = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.checkpoint");
-        bool interrupted = false;
-        void Cancel() { interrupted = true; CancelExecution(ml); }
-        ConsoleCancelEventHandler onCtrlC = (_, e) =>
-        {
-            // A second Ctrl+C ends the process at once.
-            if (interrupted) return;
-            e.Cancel = true;
-            Console.Error.WriteLine("Interrupted: stopping after the current step and saving a resumable model (Ctrl+C again to quit now).");
-            Cancel();
-        };
-        Console.CancelKeyPress += onCtrlC;
+        if (interruption.Requested)
+            throw new CommandException($"{paths.Model}: interrupted ({interruption.Signal}) before training started: nothing written (expected the command to run to its end)");
+        interruption.Attach(ml);
         try
         {
-            return LiveProgress.Run(Path.GetFileName(outputPath), progress =>
+            return LiveProgress.Run(Path.GetFileName(paths.Model), progress =>
             {
-                IProgress<TrainingProgress> watched = stopAfterEpochs is { } k
-                    ? new ForwardingProgress(progress, p => { if (p.Epoch > k && !interrupted) Cancel(); })
-                    : progress;
-                var trainer = makeTrainer(watched, checkpoint);
-                return TrainingRun.Fit(ml, prepared, () =>
+                var watched = new ForwardingProgress(progress, p =>
                 {
-                    try { return fit(trainer, prepared.Train); }
-                    catch (OperationCanceledException) when (interrupted)
-                    {
-                        if (!File.Exists(checkpoint)) throw new CommandException("Training was interrupted before the end of the first epoch: no model written.");
-                        return (TorchNetworkTransformer)new MLContext().Model.Load(checkpoint, out _);
-                    }
-                }) with { Interrupted = interrupted };
+                    TestHooks.Pause($"step:{p.Step}");
+                    if (stopAfterEpochs is { } k && p.Epoch > k) interruption.Stop("--stop-after-epochs");
+                });
+                var trainer = makeTrainer(watched);
+                try { return TrainingRun.Fit(prepared, () => fit(trainer)); }
+                catch (OperationCanceledException) when (interruption.Requested) { return null; }
             });
         }
         finally
         {
-            Console.CancelKeyPress -= onCtrlC;
-            if (File.Exists(checkpoint)) File.Delete(checkpoint);
+            interruption.Detach();
         }
     }
-
-    /// <summary><c>MLContext.CancelExecution()</c> is internal in ML.NET 5 (AutoML uses it); the trainers stop before the next step when it is called.</summary>
-    private static void CancelExecution(MLContext ml) =>
-        typeof(MLContext).GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.Invoke(ml, null);
 
     private sealed class ForwardingProgress(IProgress<TrainingProgress> inner, Action<TrainingProgress> watch) : IProgress<TrainingProgress>
     {
@@ -269,35 +315,57 @@ internal static class TrainCommands
 
     private static void DescribeRun(TabularData data, bool mnist, TrainingTask task, PreparedData prepared, TrainingSpec spec)
     {
-        Console.WriteLine($"Data: {(mnist ? TabularData.MnistName : data.Source)}; label '{data.LabelName}', {data.FeatureNames.Length} features, {prepared.TrainRows} training and {prepared.TestRows} test rows; task {task}.");
-        foreach (var note in data.Notes) Console.WriteLine($"  note: {note}");
+        DescribeData(data, mnist, task, prepared);
         string hidden = spec.Hidden.Length == 0 ? "none (linear)" : string.Join(",", spec.Hidden);
         Console.WriteLine($"Network: hidden {hidden}, dropout {TrainingRun.Format(spec.Dropout)}; optimizer {spec.Optimizer}{(spec.Nesterov ? " (Nesterov)" : "")}, weight decay {TrainingRun.Format(spec.WeightDecay)}; {spec.Epochs} epochs of batch {spec.BatchSize}; device {spec.Device}; seed {spec.Seed}.");
         Console.WriteLine($"Schedule: {Describe(spec.Schedule)} on base lr {TrainingRun.Format(spec.LearningRate)}.");
     }
 
+    private static void DescribeData(TabularData data, bool mnist, TrainingTask task, PreparedData prepared)
+    {
+        Console.WriteLine($"Data: {(mnist ? TabularData.MnistName : data.Source)}; label '{data.LabelName}', {data.FeatureNames.Length} features, {prepared.TrainRows} training, {prepared.ValidationRows} validation and {prepared.TestRows} test rows; task {task}.");
+        foreach (var note in data.Notes) Console.WriteLine($"  note: {note}");
+    }
+
     private static string Describe(LrSchedule schedule) => LrScheduleText.Format(schedule);
 
-    private static void Finish(MLContext ml, PreparedData prepared, RunResult result, string modelPath, string plotPath)
+    /// <summary>
+    /// Ends a run. Finished: the test rows are scored (the only time they are touched), then the plot and the model are put
+    /// in place, each atomically, and only then the checkpoint is removed. Interrupted: the last checkpoint (a whole
+    /// pipeline) becomes the model file in one rename, after the plot of its history.
+    /// </summary>
+    private static void Finish(MLContext ml, PreparedData prepared, RunResult? result, RunPaths paths, DataViewSchema inputSchema)
     {
+        if (result is null)
+        {
+            if (!File.Exists(paths.Checkpoint))
+                throw new CommandException($"{paths.Model}: interrupted before the end of the first epoch: nothing written (expected at least one finished epoch to save)");
+            var saved = ModelFiles.ReadInfo(paths.Checkpoint)[^1];
+            SaveTrainingPlot(saved.History, saved.Task, paths.Plot, $"{Path.GetFileName(paths.Model)}: {LrScheduleText.Format(saved.Schedule)}");
+            AtomicFile.Promote(paths.Checkpoint, paths.Model);
+            Console.WriteLine($"Stopped after epoch {saved.EpochsCompleted} of {saved.Settings.Epochs}; continue with: lrsched retrain {paths.Model} --continue");
+            Console.WriteLine($"Wrote {Path.GetFullPath(paths.Model)} (test metrics are reported when the run completes)");
+            Console.WriteLine($"Wrote {Path.GetFullPath(paths.Plot)}");
+            return;
+        }
         var m = result.Torch;
-        if (result.Interrupted)
-            Console.WriteLine($"Stopped after epoch {m.EpochsCompleted} of {m.Settings.Epochs}; continue with: lrsched retrain {modelPath} --continue");
         Console.WriteLine($"Trained {m.EpochsCompleted} epochs ({m.StepsCompleted} steps) in {result.WallTime.TotalSeconds:0.0} s; stop reason {m.StopReason}.");
+        var metrics = TrainingRun.Evaluate(ml, prepared.Task, result.Model.Transform(prepared.RawTest));
         Console.WriteLine($"Test metrics ({prepared.TestRows} rows):");
-        foreach (var (name, value) in result.Metrics.Values)
+        foreach (var (name, value) in metrics.Values)
             Console.WriteLine($"  {name,-16} {value.ToString("0.0000", CultureInfo.InvariantCulture)}");
-        TrainingRun.SaveAtomically(ml, result.Model, prepared.RawTrain.Schema, modelPath);
-        Console.WriteLine($"Wrote {Path.GetFullPath(modelPath)}");
-        SaveTrainingPlot(m.History, m.Task, plotPath, $"{Path.GetFileName(modelPath)}: {LrScheduleText.Format(m.Schedule)}");
-        Console.WriteLine($"Wrote {Path.GetFullPath(plotPath)}");
+        SaveTrainingPlot(m.History, m.Task, paths.Plot, $"{Path.GetFileName(paths.Model)}: {LrScheduleText.Format(m.Schedule)}");
+        TrainingRun.Save(ml, result.Model, inputSchema, paths.Model);
+        if (File.Exists(paths.Checkpoint)) File.Delete(paths.Checkpoint);
+        Console.WriteLine($"Wrote {Path.GetFullPath(paths.Model)}");
+        Console.WriteLine($"Wrote {Path.GetFullPath(paths.Plot)}");
     }
 
     /// <summary>Learning rate (right axis), training loss per step and the validation metric at each epoch's last step (left axis).</summary>
     internal static void SaveTrainingPlot(TrainingHistory history, TrainingTask task, string path, string title)
     {
         var steps = history.Steps;
-        if (steps.Count == 0) throw new CommandException("The model's history holds no steps to plot.");
+        if (steps.Count == 0) throw new CommandException($"{path}: the model's history holds no steps to plot (expected a model trained for at least one step)");
         var x = steps.Select(s => (double)s.Step).ToArray();
         string metric = TrainingRun.MetricName(task);
         var plot = new Plotting.CurvePlot("step", $"training loss / {metric}") { SecondaryYLabel = "learning rate", Title = Shorten(title), Width = 1000, Height = 600 };
@@ -305,8 +373,12 @@ internal static class TrainCommands
         var (ex, ey) = EpochPoints(history);
         if (ex.Length > 0) plot.Add(metric, ex, ey);
         plot.Add("learning rate", x, steps.Select(s => s.LearningRate).ToArray(), secondaryAxis: true);
-        plot.Save(path);
+        SavePlot(plot, path);
     }
+
+    /// <summary>A plot through <see cref="AtomicFile"/>: PNG or SVG by the extension.</summary>
+    internal static void SavePlot(Plotting.CurvePlot plot, string path) =>
+        AtomicFile.WriteAllBytes(path, path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) ? plot.RenderSvg() : plot.RenderPng());
 
     private static string Shorten(string title) => title.Length <= 110 ? title : title[..107] + "...";
 
@@ -317,12 +389,6 @@ internal static class TrainCommands
         foreach (var s in history.Steps) lastStep[s.Epoch] = s.Step;
         var points = history.Epochs.Where(e => e.ValidationMetric is not null && lastStep.ContainsKey(e.Epoch)).ToList();
         return (points.Select(e => (double)lastStep[e.Epoch]).ToArray(), points.Select(e => e.ValidationMetric!.Value).ToArray());
-    }
-
-    internal static void CheckPlotPath(string path)
-    {
-        string ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".png" or ".svg")) throw new CommandException($"The plot file '{path}' must end with .png or .svg.");
     }
 
     /// <summary>A Spectre console on the current <see cref="Console.Out"/> (tests redirect it).</summary>
@@ -337,22 +403,5 @@ internal static class TrainCommands
         // Logs and pipes have no width: keep table rows on one line.
         if (!LiveProgress.Interactive) console.Profile.Width = 200;
         return console;
-    }
-
-    /// <summary>Runs a command body; any failure becomes one line on stderr and exit code 1 (set LRSCHED_DEBUG=1 for the stack trace).</summary>
-    internal static int Run(Action body)
-    {
-        try
-        {
-            body();
-            return 0;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            var shown = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-            Console.Error.WriteLine($"error: {shown.Message}");
-            if (Environment.GetEnvironmentVariable("LRSCHED_DEBUG") == "1") Console.Error.WriteLine(shown);
-            return 1;
-        }
     }
 }

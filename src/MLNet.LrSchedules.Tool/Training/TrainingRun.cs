@@ -4,6 +4,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.LrSchedules.Trainers;
 using MLNet.LrSchedules.Tool.Commands;
+using MLNet.LrSchedules.Tool.Files;
 
 namespace MLNet.LrSchedules.Tool.Training;
 
@@ -24,7 +25,7 @@ internal sealed record TrainingSpec(
 {
     /// <summary>
     /// The default for the embedded MNIST sample: MLP [512], AdamW, one-cycle to 2e-3 (beta1 cycled), 10 epochs of batch 32.
-    /// Measured: 96.1% test accuracy, macro-F1 0.960 (seed 1).
+    /// Measured: 95.75% test accuracy, macro-F1 0.957 (seed 1; 7,200 training rows, 800 validation rows carved out of the 8,000).
     /// </summary>
     public static TrainingSpec MnistDefault(int seed = 1) => new(
         OneCycle(2e-3), 2e-3, 10, 32, [512], OptimizerKind.AdamW, 0.9, false, 1e-2, 0.1, seed, ComputeDevice.Cpu);
@@ -55,11 +56,11 @@ internal sealed record TrainingSpec(
     }
 }
 
-/// <summary>The train and test views of one split, and the preprocessing fitted on the training part.</summary>
-internal sealed record PreparedData(TrainingTask Task, IDataView RawTrain, IDataView RawTest, ITransformer Preprocess, IDataView Train, IDataView Test, int TrainRows, int TestRows);
+/// <summary>The views of one split (training, validation, test) and the preprocessing fitted on the training rows alone.</summary>
+internal sealed record PreparedData(TrainingTask Task, IDataView RawTrain, ITransformer Preprocess, IDataView Train, IDataView? Validation, IDataView RawTest, int TrainRows, int ValidationRows, int TestRows);
 
-/// <summary>The outcome of one training run.</summary>
-internal sealed record RunResult(ITransformer Model, TorchNetworkModel Torch, TaskMetrics Metrics, TimeSpan WallTime, bool Interrupted);
+/// <summary>The outcome of one finished training run: the whole pipeline and what its network holds.</summary>
+internal sealed record RunResult(ITransformer Model, TorchNetworkModel Torch, TimeSpan WallTime);
 
 /// <summary>The test metrics of a task, in display order; the first is the headline.</summary>
 internal sealed record TaskMetrics(TrainingTask Task, IReadOnlyList<(string Name, double Value)> Values)
@@ -70,10 +71,16 @@ internal sealed record TaskMetrics(TrainingTask Task, IReadOnlyList<(string Name
 /// <summary>Preparation, training, evaluation and saving shared by train, retrain and compare.</summary>
 internal static class TrainingRun
 {
-    public static PreparedData Prepare(MLContext ml, TabularData data, TrainingTask task, int[] trainRows, int[] testRows, DataViewType? labelType = null, ITransformer? preprocess = null, bool standardize = true)
+    /// <summary>
+    /// The raw views of the split (the features column carrying <paramref name="recipe"/>), and the preprocessing: fitted on
+    /// the training rows (key mapping, then standardization unless <paramref name="standardize"/> is false), or the given one.
+    /// </summary>
+    public static PreparedData Prepare(MLContext ml, TabularData data, TrainingTask task, DataSplit split, RunRecipe? recipe,
+        DataViewType? labelType = null, ITransformer? preprocess = null, bool standardize = true)
     {
-        var rawTrain = data.ToDataView(ml, trainRows, task, labelType);
-        var rawTest = data.ToDataView(ml, testRows, task, labelType);
+        var rawTrain = data.ToDataView(ml, split.Train, task, labelType, recipe);
+        var rawValidation = split.Validation.Length > 0 ? data.ToDataView(ml, split.Validation, task, labelType) : null;
+        var rawTest = data.ToDataView(ml, split.Test, task, labelType);
         if (preprocess is null)
         {
             // Centered inputs: ML.NET's default fixZero keeps zeros and only scales, which trains much slower.
@@ -85,17 +92,24 @@ internal static class TrainingRun
                 : normalize;
             preprocess = estimator.Fit(rawTrain);
         }
-        return new PreparedData(task, rawTrain, rawTest, preprocess, preprocess.Transform(rawTrain), preprocess.Transform(rawTest), trainRows.Length, testRows.Length);
+        return new PreparedData(task, rawTrain, preprocess, preprocess.Transform(rawTrain), rawValidation is null ? null : preprocess.Transform(rawValidation), rawTest,
+            split.Train.Length, split.Validation.Length, split.Test.Length);
     }
 
-    public static TorchNetworkTrainer Trainer(MLContext ml, TrainingTask task, TrainingSpec spec, IDataView validation, IProgress<TrainingProgress>? progress, string? checkpointPath = null)
+    /// <summary>
+    /// A trainer for <paramref name="spec"/> that validates on the validation rows, never the test rows. The last epoch's
+    /// weights are kept (the CLI has no early stopping), so the final model equals the final checkpoint.
+    /// </summary>
+    public static TorchNetworkTrainer Trainer(MLContext ml, TrainingTask task, TrainingSpec spec, IDataView? validation, IProgress<TrainingProgress>? progress,
+        string? checkpointPath = null, CheckpointPipeline? pipeline = null)
     {
         void Common(TorchMlpOptions o)
         {
             spec.Fill(o);
             o.ValidationSet = validation;
+            o.RestoreBestWeights = false;
             o.Progress = progress;
-            if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; }
+            if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
         }
         switch (task)
         {
@@ -114,27 +128,35 @@ internal static class TrainingRun
         }
     }
 
-    /// <summary>Runs <paramref name="fit"/>, then chains the preprocessing and the network and scores the test set.</summary>
-    public static RunResult Fit(MLContext ml, PreparedData data, Func<TorchNetworkTransformer> fit)
+    /// <summary>Runs <paramref name="fit"/> (which returns the whole pipeline); a divergence after the first epoch keeps the last good epoch's model.</summary>
+    public static RunResult Fit(PreparedData data, Func<ITransformer> fit)
     {
         var clock = Stopwatch.StartNew();
-        TorchNetworkTransformer torch;
-        bool interrupted = false;
-        try { torch = fit(); }
+        ITransformer model;
+        try { model = fit(); }
         catch (TorchNetworkDivergedException diverged) when (diverged.LastGoodModel.Model.EpochsCompleted == 0)
         {
-            throw new CommandException(diverged.Message, diverged);
+            throw new CommandException($"{diverged.Message} (expected a finite loss: lower --lr or change the schedule)", diverged);
         }
         catch (TorchNetworkDivergedException diverged)
         {
             Console.Error.WriteLine($"warning: {diverged.Message} Keeping the model of the last good epoch.");
-            torch = diverged.LastGoodModel;
-            interrupted = true;
+            model = Chain(data.Preprocess, diverged.LastGoodModel);
         }
         clock.Stop();
-        var model = ((ITransformer)data.Preprocess is TransformerChain<ITransformer> chain ? chain : new TransformerChain<ITransformer>(data.Preprocess)).Append<ITransformer>(torch);
-        return new RunResult(model, torch.Model, Evaluate(ml, data.Task, torch.Transform(data.Test)), clock.Elapsed, interrupted);
+        return new RunResult(model, Network(model).Model, clock.Elapsed);
     }
+
+    /// <summary>The preprocessing followed by the network, flat.</summary>
+    public static TransformerChain<ITransformer> Chain(ITransformer preprocess, ITransformer network) =>
+        preprocess is IEnumerable<ITransformer> chain
+            ? new TransformerChain<ITransformer>([.. chain, network])
+            : new TransformerChain<ITransformer>(preprocess, network);
+
+    /// <summary>The network at the end of a pipeline.</summary>
+    public static TorchNetworkTransformer Network(ITransformer model) =>
+        model as TorchNetworkTransformer ?? (model as IEnumerable<ITransformer>)?.LastOrDefault() as TorchNetworkTransformer
+        ?? throw new InvalidOperationException("The pipeline does not end with a TorchMlp network.");
 
     public static TaskMetrics Evaluate(MLContext ml, TrainingTask task, IDataView scored)
     {
@@ -172,23 +194,9 @@ internal static class TrainingRun
         return classes == 0 ? 0 : sum / classes;
     }
 
-    /// <summary>Saves through a temporary file in the same folder, so an interrupted write never leaves a half model.</summary>
-    public static void SaveAtomically(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path)
-    {
-        string full = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(full);
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder ?? ".", $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            ml.Model.Save(model, inputSchema, temp);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-    }
+    /// <summary>Saves the pipeline with its raw input schema, sealed, through <see cref="AtomicFile"/>: an interrupted write never leaves a half model.</summary>
+    public static void Save(MLContext ml, ITransformer model, DataViewSchema inputSchema, string path) =>
+        AtomicFile.WriteModel(ml, model, inputSchema, path);
 
     public static string Format(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -7,14 +7,23 @@ namespace MLNet.LrSchedules.Trainers;
 /// Writes checkpoints as sealed ML.NET model files, atomically (<see cref="TorchModelFile.Write"/>): a crash mid-write
 /// leaves the previous file intact.
 /// </summary>
-/// <remarks><c>beforeCommit</c> runs between writing the temporary file and moving it into place (tests simulate a crash there).</remarks>
+/// <remarks>
+/// With a <see cref="CheckpointPipeline"/> the file holds the preprocessing and the network with the raw input schema;
+/// without, the network alone with the trainer's input schema. <c>beforeCommit</c> runs between writing the temporary
+/// file and moving it into place (tests simulate a crash there).
+/// </remarks>
 internal static class CheckpointFile
 {
-    public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null)
+    public static void Write(IHostEnvironment env, TorchNetworkModel model, DataViewSchema inputSchema, string path, Action<Stream>? beforeCommit = null, CheckpointPipeline? pipeline = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".");
         var context = env as MLContext ?? new MLContext();
-        TorchModelFile.Write(path, stream => context.Model.Save(new TorchNetworkTransformer(env, model), inputSchema, stream), beforeCommit);
+        var network = new TorchNetworkTransformer(env, model);
+        TorchModelFile.Write(path, stream =>
+        {
+            if (pipeline is null) context.Model.Save(network, inputSchema, stream);
+            else context.Model.Save(pipeline.Append(network), pipeline.InputSchema, stream);
+        }, beforeCommit);
     }
 
     /// <summary>

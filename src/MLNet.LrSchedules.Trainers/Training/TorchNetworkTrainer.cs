@@ -74,6 +74,39 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         return Train(input, saved.Result.Checkpoint, initialModel: null);
     }
 
+    /// <summary>
+    /// Continues the run saved in a complete pipeline: <paramref name="checkpoint"/> is what <c>mlContext.Model.Load</c> returns
+    /// for a checkpoint written with <see cref="TorchTrainerOptions.CheckpointPipeline"/> (or any saved chain whose last transformer
+    /// is a <see cref="TorchNetworkTransformer"/>), and <paramref name="input"/> is the raw training data in its input schema.
+    /// The saved preprocessing is applied as it is (not refitted), the network continues as with
+    /// <see cref="Resume(IDataView, TorchNetworkTransformer)"/>, and the result is the whole pipeline, ready to save. Unless
+    /// this trainer sets its own <see cref="TorchTrainerOptions.CheckpointPipeline"/>, its checkpoints are complete pipelines
+    /// with the same preprocessing. <see cref="TorchTrainerOptions.ValidationSet"/> is in the network's input schema, as always:
+    /// transform it with the chain's preprocessing.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="checkpoint"/> does not end with a <see cref="TorchNetworkTransformer"/>, or is a model of another task.</exception>
+    /// <exception cref="InvalidOperationException">The run already completed all its epochs.</exception>
+    public TransformerChain<ITransformer> Resume(IDataView input, ITransformer checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var transformers = checkpoint is IEnumerable<ITransformer> chain ? chain.ToArray() : [checkpoint];
+        if (transformers.Length == 0 || transformers[^1] is not TorchNetworkTransformer network)
+            throw new ArgumentException(
+                $"Parameter 'checkpoint' must be a pipeline whose last transformer is a {nameof(TorchNetworkTransformer)}; its last is {(transformers.Length == 0 ? "missing (an empty chain)" : transformers[^1].GetType().Name)}.",
+                nameof(checkpoint));
+        var preprocessing = new TransformerChain<ITransformer>(transformers[..^1]);
+        var saved = network.Model;
+        if (saved.Task != Task)
+            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", nameof(checkpoint));
+        if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= saved.Settings.Epochs)
+            throw new InvalidOperationException(
+                $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train further, fine-tune with Fit(data, model) and a new schedule.");
+        var pipeline = _options.CheckpointPipeline ?? new CheckpointPipeline(preprocessing, input.Schema);
+        var resumed = Train(preprocessing.Transform(input), saved.Result.Checkpoint, initialModel: null, pipeline);
+        return new TransformerChain<ITransformer>([.. transformers[..^1], resumed]);
+    }
+
     /// <summary>The input schema plus the prediction columns; checks the feature, label and weight columns.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
@@ -99,7 +132,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             throw new ArgumentException($"Column '{name}' must be {expected}; received {column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : "")}.", option);
     }
 
-    private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel)
+    private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         var host = _env.Register($"TorchNetwork{Task}");
@@ -154,10 +187,11 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         Action<TrainingCheckpoint>? onEpochEnd = null;
         if (o.CheckpointEveryEpochs is { } every && o.CheckpointPath is { } path)
         {
+            pipeline ??= o.CheckpointPipeline;
             onEpochEnd = checkpoint =>
             {
                 if (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs)
-                    CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, path);
+                    CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, path, pipeline: pipeline);
                 if (MLNetHost.IsCanceled(host)) cancellation.Cancel();
             };
         }

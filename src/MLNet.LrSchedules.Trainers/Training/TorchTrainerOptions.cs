@@ -127,9 +127,17 @@ public abstract class TorchTrainerOptions
     /// <value>Default null: no checkpoints. When set, must be &gt;= 1 and needs <see cref="CheckpointPath"/>.</value>
     public int? CheckpointEveryEpochs { get; set; }
 
-    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer, written atomically (a crash mid-write leaves the previous checkpoint intact). Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchNetworkModel.EpochsCompleted"/> tells how far the run got.</summary>
+    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer (or, with <see cref="CheckpointPipeline"/>, the whole pipeline), written atomically: a temporary file in the same folder, flushed to disk, then renamed over the previous checkpoint, so a crash at any moment leaves a complete file. Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchNetworkModel.EpochsCompleted"/> tells how far the run got.</summary>
     /// <value>Default null.</value>
     public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// Makes every checkpoint file a complete pipeline: the fitted preprocessing (key mapping, normalizer, ...) saved ahead of
+    /// the network, with the raw data's input schema. Such a file loads with <c>mlContext.Model.Load</c> and continues with
+    /// <see cref="TorchNetworkTrainer.Resume(IDataView, ITransformer)"/> on the raw data, with nothing else to keep.
+    /// </summary>
+    /// <value>Default null: a checkpoint holds the network alone, with the trainer's input schema. Used only with <see cref="CheckpointPath"/>.</value>
+    public CheckpointPipeline? CheckpointPipeline { get; set; }
 
     /// <summary>Throws when a setting is out of range; the message names the option, the value and the allowed range.</summary>
     internal void Validate()

@@ -124,6 +124,58 @@ public sealed partial class TrainersDocTests
     }
 
     [TestMethod]
+    public void CheckpointPipeline_Snippets_Run()
+    {
+        var ml = new MLContext(seed: 1);
+        var (rawTrain, _) = TestData.Split(ml, TestData.Load(ml, "digits"));
+        string folder = Path.GetDirectoryName(TestData.TempPath("x"))!;
+        Directory.CreateDirectory(folder);
+        string previous = Environment.CurrentDirectory;
+        Environment.CurrentDirectory = folder;
+        try
+        {
+            // snippet: checkpoint-pipeline
+            var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label")
+                .Append(ml.Transforms.NormalizeMeanVariance("Features")).Fit(rawTrain);
+            var options = new TorchMlpMulticlassOptions
+            {
+                Epochs = 3,
+                CheckpointEveryEpochs = 1,
+                CheckpointPath = "run.checkpoint.zip",
+                CheckpointPipeline = new CheckpointPipeline(preprocessing, rawTrain.Schema),
+            };
+            // end snippet
+
+            // The crash: a cancellation during epoch 2, after epoch 1's checkpoint (a canceled context stays canceled).
+            var crashing = new MLContext(seed: 1);
+            options.Progress = new OnTrainingThread(p => { if (p.Epoch == 2) TestData.CancelExecution(crashing); });
+            Assert.Throws<OperationCanceledException>(() => crashing.MulticlassClassification.Trainers.TorchMlp(options).Fit(preprocessing.Transform(rawTrain)));
+
+            // snippet: checkpoint-resume
+            var checkpoint = ml.Model.Load("run.checkpoint.zip", out var inputSchema);
+            TransformerChain<ITransformer> resumed = ml.MulticlassClassification.Trainers
+                .TorchMlp(new TorchMlpMulticlassOptions { CheckpointEveryEpochs = 1, CheckpointPath = "run.checkpoint.zip" })
+                .Resume(rawTrain, checkpoint);
+            ml.Model.Save(resumed, inputSchema, "model.zip");
+            // end snippet
+
+            Assert.AreEqual(3, TorchModelInfo.Read("model.zip").EpochsCompleted);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(folder, "run.checkpoint.zip"));
+            File.Delete(Path.Combine(folder, "model.zip"));
+            Environment.CurrentDirectory = previous;
+        }
+    }
+
+    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class OnTrainingThread(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [TestMethod]
     public void Doc_Snippets_AreThisFilesCode()
     {
         string doc = File.ReadAllText(DocPath);

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
 
@@ -64,6 +65,51 @@ public sealed class RetrainingTests
         var finished = Assert.ThrowsExactly<InvalidOperationException>(() => resumeContext.MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, resumed));
         Assert.Contains("already completed all its 4 epochs", finished.Message);
         File.Delete(checkpointPath);
+    }
+
+    [TestMethod]
+    public void CheckpointPipeline_CheckpointIsTheWholePipeline_ResumesOnRawData_AsTheUninterruptedRun()
+    {
+        var ml = new MLContext(1);
+        var (rawTrain, rawTest) = TestData.Split(ml, TestData.Load(ml, "digits"));
+        var preprocessing = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features")).Fit(rawTrain);
+        var train = ml.Data.Cache(preprocessing.Transform(rawTrain));
+        var uninterrupted = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
+
+        string checkpointPath = TestData.TempPath("pipeline-checkpoint.zip");
+        var interruptedContext = new MLContext(1);
+        var interruptedOptions = Options();
+        interruptedOptions.CheckpointEveryEpochs = 1;
+        interruptedOptions.CheckpointPath = checkpointPath;
+        interruptedOptions.CheckpointPipeline = new CheckpointPipeline(preprocessing, rawTrain.Schema);
+        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+        Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
+
+        // The file alone: the raw input schema, the key mapping and the normalizer, then the network.
+        var loaded = new MLContext(1).Model.Load(checkpointPath, out var inputSchema);
+        var chain = Assert.IsInstanceOfType<TransformerChain<ITransformer>>(loaded);
+        Assert.IsInstanceOfType<TorchNetworkTransformer>(chain.LastTransformer);
+        Assert.AreEqual(3, chain.Count(), "key mapping, normalizer, network");
+        Assert.AreEqual(NumberDataViewType.Single, inputSchema["Label"].Type, "the raw label, before the key mapping");
+
+        string next = TestData.TempPath("pipeline-checkpoint-resumed.zip");
+        var resumeOptions = Options();
+        resumeOptions.CheckpointEveryEpochs = 1;
+        resumeOptions.CheckpointPath = next;
+        var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(resumeOptions).Resume(rawTrain, loaded);
+
+        var network = (TorchNetworkTransformer)resumed.LastTransformer;
+        Assert.AreEqual(4, network.Model.EpochsCompleted);
+        CollectionAssert.AreEqual(uninterrupted.Model.Result.Weights, network.Model.Result.Weights, "bit-identical weights");
+        CollectionAssert.AreEqual(
+            TestData.Scores(uninterrupted.Transform(preprocessing.Transform(rawTest))).SelectMany(s => s).ToArray(),
+            TestData.Scores(resumed.Transform(rawTest)).SelectMany(s => s).ToArray(), "the returned pipeline scores raw data");
+        Assert.IsInstanceOfType<TransformerChain<ITransformer>>(new MLContext().Model.Load(next, out _), "the resumed run's checkpoints are whole pipelines too");
+
+        var bare = Assert.ThrowsExactly<ArgumentException>(() => new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Options()).Resume(rawTrain, preprocessing));
+        Assert.Contains("last transformer is a TorchNetworkTransformer", bare.Message);
+        File.Delete(checkpointPath);
+        File.Delete(next);
     }
 
     [TestMethod]
