@@ -41,7 +41,7 @@ public sealed class TrainCommandsTests
         StringAssert.Contains(r.Out, "\"type\":\"sequence\"");
         StringAssert.Contains(r.Out, "Scheduler state: base lr 0.01");
         StringAssert.Contains(r.Out, "Optimizer: AdamW");
-        StringAssert.Contains(r.Out, "format version 1");
+        StringAssert.Contains(r.Out, "format version 2");
         StringAssert.Contains(r.Out, "2 epochs, ");
         StringAssert.Contains(r.Out, "val accuracy");
     }
@@ -54,7 +54,7 @@ public sealed class TrainCommandsTests
         Assert.AreEqual(0, r.Exit, r.Err);
         using var doc = JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
-        Assert.AreEqual(1, root.GetProperty("format_version").GetInt32());
+        Assert.AreEqual(2, root.GetProperty("format_version").GetInt32());
         Assert.AreEqual("MulticlassClassification", root.GetProperty("task").GetString());
         Assert.AreEqual("sequence", root.GetProperty("schedule").GetProperty("type").GetString());
         Assert.AreEqual(0.01, root.GetProperty("scheduler_state").GetProperty("base_learning_rate").GetDouble());

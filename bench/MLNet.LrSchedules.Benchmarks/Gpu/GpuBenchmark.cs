@@ -89,12 +89,12 @@ public static class GpuBenchmark
 
     private static (double First, double Steady, double Accuracy) Trainer(float[] trainX, float[] trainY, float[] testX, float[] testY, int hidden, ComputeDevice device, int epochs, int batch)
     {
-        var network = new NetworkSpec(Features, [hidden], Activation.Relu, 0, Classes);
+        var network = NetworkSpec.Mlp([hidden]).Resolve(Features, Classes);
         var settings = new EngineSettings(TrainingTask.MulticlassClassification, network, new OptimizerSettings(OptimizerKind.AdamW), LrSchedule.Constant(), 1e-3,
             epochs, batch, ScheduleStepUnit.Step, 1, null, false, device);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(new InMemoryBatchSource(trainX, trainY, Features), null, null, null, CancellationToken.None);
-        using var scorer = new MlpScorer(network, TrainingTask.MulticlassClassification, result.Weights, device);
+        using var scorer = new NetworkScorer(network, TrainingTask.MulticlassClassification, result.Weights, device);
         var probabilities = new float[testY.Length * Classes];
         scorer.Score(testX, testY.Length, probabilities);
         int correct = 0;

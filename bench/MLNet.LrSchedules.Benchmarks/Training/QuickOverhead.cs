@@ -40,7 +40,7 @@ internal static class QuickOverhead
         var engineTimes = new List<(double Wall, double Cpu)>();
         var memory = new MLNet.LrSchedules.Trainers.InMemoryBatchSource(train.Pixels, train.Labels.Select(l => (float)l).ToArray(), Mnist.Features);
         var settings = new MLNet.LrSchedules.Trainers.EngineSettings(MLNet.LrSchedules.Trainers.TrainingTask.MulticlassClassification,
-            new MLNet.LrSchedules.Trainers.NetworkSpec(Mnist.Features, [TrainerOverheadBenchmarks.Hidden], MLNet.LrSchedules.Trainers.Activation.Relu, 0, 10),
+            MLNet.LrSchedules.Trainers.NetworkSpec.Mlp([TrainerOverheadBenchmarks.Hidden]).Resolve(Mnist.Features, 10),
             new MLNet.LrSchedules.Trainers.OptimizerSettings(MLNet.LrSchedules.Trainers.OptimizerKind.AdamW), new ConstantSchedule(), TrainerOverheadBenchmarks.LearningRate,
             1, TrainerOverheadBenchmarks.BatchSize, MLNet.LrSchedules.Trainers.ScheduleStepUnit.Step, 1, null, true, MLNet.LrSchedules.Trainers.ComputeDevice.Cpu);
         for (int i = 0; i <= repeats; i++)

@@ -13,7 +13,7 @@ public enum TrainingTask
     Regression,
 }
 
-/// <summary>Hidden-layer activation of the multilayer perceptron.</summary>
+/// <summary>An elementwise activation: the hidden-layer activation of the multilayer perceptron (<see cref="NetworkSpec.Mlp"/>), and a layer of any network.</summary>
 public enum Activation
 {
     /// <summary>max(0, x).</summary>
@@ -59,14 +59,6 @@ public enum ComputeDevice
     Auto,
 }
 
-/// <summary>The shape of the multilayer perceptron.</summary>
-/// <param name="InputSize">Number of input features.</param>
-/// <param name="HiddenLayers">Sizes of the hidden layers, in order.</param>
-/// <param name="Activation">Activation after each hidden layer.</param>
-/// <param name="Dropout">Dropout probability after each hidden activation, in [0, 1).</param>
-/// <param name="OutputSize">Number of outputs: classes for multiclass, 1 for binary and regression.</param>
-public sealed record NetworkSpec(int InputSize, IReadOnlyList<int> HiddenLayers, Activation Activation, double Dropout, int OutputSize);
-
 /// <summary>Optimizer settings (the rate itself comes from the schedule).</summary>
 /// <param name="Kind">The optimizer.</param>
 /// <param name="Momentum">SGD and RMSprop momentum; replaced each step by the schedule's momentum when it cycles momentum.</param>
@@ -89,6 +81,18 @@ public sealed record OptimizerSettings(
     double Alpha = 0.99);
 
 /// <summary>Everything the training engine needs besides the data.</summary>
+/// <param name="Task">The task: decides the loss, the label checks and the validation metric.</param>
+/// <param name="Network">The resolved network (<see cref="NetworkSpec.Resolve"/>): input size known, task head included.</param>
+/// <param name="Optimizer">The optimizer and its settings.</param>
+/// <param name="Schedule">The learning-rate schedule, relative to <paramref name="LearningRate"/>.</param>
+/// <param name="LearningRate">The base learning rate the schedule scales.</param>
+/// <param name="Epochs">Passes over the training data.</param>
+/// <param name="BatchSize">Rows per mini-batch.</param>
+/// <param name="StepUnit">Whether the schedule advances per optimizer step or per epoch.</param>
+/// <param name="Seed">Seed of the initialization, the shuffles and the dropout masks.</param>
+/// <param name="EarlyStoppingPatience">Epochs without a better monitored loss before stopping; null never stops early.</param>
+/// <param name="RestoreBestWeights">Whether the result holds the best epoch's weights.</param>
+/// <param name="Device">Where to train.</param>
 public sealed record EngineSettings(
     TrainingTask Task,
     NetworkSpec Network,

@@ -10,7 +10,7 @@ public sealed class TrainingCheckpoint
 {
     /// <summary>Creates a checkpoint (the engine does; a model file reader may too).</summary>
     /// <param name="settings">The settings of the run.</param>
-    /// <param name="weights">The network's weights in TorchSharp's module format.</param>
+    /// <param name="weights">The network's weights and buffers (batch-norm statistics) in TorchSharp's module format.</param>
     /// <param name="optimizerState">The optimizer's state in TorchSharp's optimizer format.</param>
     /// <param name="schedule">The schedule, resolved to the run's step count.</param>
     /// <param name="schedulerState">The scheduler's state: base rate, next step, reactive state.</param>
@@ -58,7 +58,7 @@ public sealed class TrainingCheckpoint
     /// <summary>The settings of the run.</summary>
     public EngineSettings Settings { get; }
 
-    /// <summary>The shape of the network.</summary>
+    /// <summary>The network: its resolved spec (input size, layers, the task's head).</summary>
     public NetworkSpec Network => Settings.Network;
 
     /// <summary>The network's weights in TorchSharp's module format (<c>Module.save</c>).</summary>
@@ -143,7 +143,7 @@ public sealed class TrainingResult
     /// <summary>Why training stopped.</summary>
     public TrainingStopReason StopReason { get; }
 
-    /// <summary>The shape of the network.</summary>
+    /// <summary>The network: its resolved spec (input size, layers, the task's head).</summary>
     public NetworkSpec Network => Checkpoint.Network;
 
     /// <summary>The history of the run (and of the runs it resumed).</summary>

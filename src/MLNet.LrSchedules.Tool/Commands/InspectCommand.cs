@@ -45,7 +45,7 @@ internal static class InspectCommand
         Console.WriteLine($"Model: {path} ({info.Directory})");
         Console.WriteLine($"  format version {info.FormatVersion}, library {info.LibraryVersion}; entries: {string.Join(", ", info.EntryNames)}");
         Console.WriteLine($"Task: {info.Task}; features '{info.FeatureColumnName}' ({n.InputSize}), label '{info.LabelColumnName}'{(info.ClassNames is { } c ? $" ({c.Count} classes: {string.Join(", ", c.Take(20))}{(c.Count > 20 ? ", ..." : "")})" : "")}");
-        Console.WriteLine($"Network: {n.InputSize} -> {string.Join(" -> ", n.HiddenLayers.Select(h => h.ToString(CultureInfo.InvariantCulture)).Append(n.OutputSize.ToString(CultureInfo.InvariantCulture)))}, {n.Activation}, dropout {F(n.Dropout)}");
+        Console.WriteLine($"Network: {n}");
         Console.WriteLine("Schedule:");
         Console.WriteLine($"  {LrScheduleText.Format(info.Schedule)}");
         Console.WriteLine($"  {LrScheduleJson.Serialize(info.Schedule)}");
@@ -99,15 +99,16 @@ internal static class InspectCommand
             foreach (var c in classes) w.WriteStringValue(c);
             w.WriteEndArray();
         }
-        w.WriteStartObject("network");
-        w.WriteNumber("input_size", n.InputSize);
-        w.WriteStartArray("hidden_layers");
-        foreach (var h in n.HiddenLayers) w.WriteNumberValue(h);
-        w.WriteEndArray();
-        w.WriteString("activation", n.Activation.ToString());
-        w.WriteNumber("dropout", n.Dropout);
-        w.WriteNumber("output_size", n.OutputSize);
-        w.WriteEndObject();
+        w.WriteString("network_text", n.ToString());
+        w.WritePropertyName("network");
+        using (var network = JsonDocument.Parse(n.ToJson()))
+        {
+            // The spec's own JSON, with the output size it gives for readers of the summary.
+            w.WriteStartObject();
+            foreach (var property in network.RootElement.EnumerateObject()) property.WriteTo(w);
+            if (n.OutputSize is { } outputs) w.WriteNumber("output_size", outputs);
+            w.WriteEndObject();
+        }
         w.WriteString("schedule_text", LrScheduleText.Format(info.Schedule));
         w.WritePropertyName("schedule");
         w.WriteRawValue(LrScheduleJson.Serialize(info.Schedule));

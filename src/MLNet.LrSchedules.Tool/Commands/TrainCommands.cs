@@ -142,8 +142,8 @@ internal static class TrainCommands
             }
             else
             {
-                if (r.GetValue(options.Hidden) is { } hidden && !TrainingOptions.ParseHidden(hidden).SequenceEqual(info.Network.HiddenLayers))
-                    throw new CommandException($"--hidden: received '{hidden}', but the network in {path} has hidden layers {TrainingOptions.HiddenText(info.Network.HiddenLayers)} (expected fine-tuning to keep the network's shape; a new head is not available: train a new model for another shape)");
+                if (r.GetValue(options.Hidden) is { } hidden && !TrainingOptions.ParseHidden(hidden).SequenceEqual(TrainingOptions.HiddenOf(info.Network)))
+                    throw new CommandException($"--hidden: received '{hidden}', but the network in {path} has hidden layers {TrainingOptions.HiddenText(TrainingOptions.HiddenOf(info.Network))} (expected fine-tuning to keep the network's shape; a new head is not available: train a new model for another shape)");
                 var spec = options.Spec(r, SpecFromModel(info) with { Schedule = LrSchedule.Parse("warmup(5%) >> cosine(min=1e-5)"), Seed = seed });
                 Console.WriteLine($"Fine-tuning {path} ({info.EpochsCompleted} epochs done) for {spec.Epochs} epochs: schedule {Describe(spec.Schedule)}, base lr {TrainingRun.Format(spec.LearningRate)}, {spec.Optimizer}");
                 DescribeData(data, choice.UsesMnist, info.Task, prepared);
@@ -160,8 +160,12 @@ internal static class TrainCommands
     private static TrainingSpec SpecFromModel(TorchModelInfo info)
     {
         var s = info.Settings;
-        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, info.Network.HiddenLayers.ToArray(), s.Optimizer.Kind,
-            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, info.Network.Dropout, s.Seed, s.Device);
+        // Fine-tuning and resuming keep the model's own network; these sizes only describe it.
+        var layers = info.Network.Layers;
+        int[] hidden = TrainingOptions.HiddenOf(info.Network);
+        double dropout = layers.OfType<DropoutLayer>().FirstOrDefault()?.Probability ?? 0;
+        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, hidden, s.Optimizer.Kind,
+            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, dropout, s.Seed, s.Device);
     }
 
     private static InputFile? DataInput(DataChoice choice) => choice.Path is { } path ? new InputFile(path, "--data") : null;

@@ -118,14 +118,19 @@ internal sealed class TrainingOptions
         if (r.GetValue(LearningRate) is { } lr && lr != s.LearningRate) yield return $"--lr {F(lr)} (the run has {F(s.LearningRate)})";
         if (r.GetValue(Epochs) is { } epochs && epochs != s.Epochs) yield return $"--epochs {epochs} (the run has {s.Epochs})";
         if (r.GetValue(BatchSize) is { } batch && batch != s.BatchSize) yield return $"--batch-size {batch} (the run has {s.BatchSize})";
-        if (r.GetValue(Hidden) is { } hidden && !ParseHidden(hidden).SequenceEqual(saved.Network.HiddenLayers))
-            yield return $"--hidden {hidden} (the run has {HiddenText(saved.Network.HiddenLayers)})";
+        if (r.GetValue(Hidden) is { } hidden && !ParseHidden(hidden).SequenceEqual(HiddenOf(saved.Network)))
+            yield return $"--hidden {hidden} (the run has {HiddenText(HiddenOf(saved.Network))})";
         if (r.GetValue(Optimizer) is { } optimizer && ParseOptimizer(optimizer) is var (kind, nesterov) && (kind != s.Optimizer.Kind || nesterov != s.Optimizer.Nesterov))
             yield return $"--optimizer {optimizer} (the run has {(s.Optimizer.Nesterov ? "nesterov" : s.Optimizer.Kind.ToString().ToLowerInvariant())})";
         if (r.GetValue(Momentum) is { } momentum && momentum != s.Optimizer.Momentum) yield return $"--momentum {F(momentum)} (the run has {F(s.Optimizer.Momentum)})";
         if (r.GetValue(WeightDecay) is { } decay && decay != s.Optimizer.WeightDecay) yield return $"--weight-decay {F(decay)} (the run has {F(s.Optimizer.WeightDecay)})";
         if (r.GetValue(Seed) is { } seed && seed != s.Seed) yield return $"--seed {seed} (the run has {s.Seed})";
     }
+
+    /// <summary>The hidden sizes of a saved network: its linear layers but the task's head (a perceptron's --hidden).</summary>
+
+    internal static int[] HiddenOf(NetworkSpec network) => network.Layers.OfType<LinearLayer>().SkipLast(1).Select(l => l.OutFeatures).ToArray();
+
 
     internal static string HiddenText(IEnumerable<int> hidden) => hidden.Any() ? string.Join(",", hidden) : "none";
 

@@ -82,8 +82,8 @@ public static class TorchMlpCatalog
         return new TorchNetworkRegressionTrainer(MLNetInternals.MLNetHost.Environment(catalog), options);
     }
 
-    private static TOptions Fill<TOptions>(TOptions options, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
-        LrSchedule? schedule, double learningRate, int epochs) where TOptions : TorchMlpOptions
+    internal static TOptions Fill<TOptions>(TOptions options, string labelColumnName, string featureColumnName, string? exampleWeightColumnName,
+        LrSchedule? schedule, double learningRate, int epochs) where TOptions : TorchTrainerOptions
     {
         options.LabelColumnName = labelColumnName;
         options.FeatureColumnName = featureColumnName;

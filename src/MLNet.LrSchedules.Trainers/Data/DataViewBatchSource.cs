@@ -21,14 +21,14 @@ internal sealed class DataViewBatchSource : IBatchSource
     private readonly string _featureColumn;
     private readonly string _labelColumn;
     private readonly string? _weightColumn;
-    private readonly TrainingTask _task;
-    private readonly int _classCount;
+    private readonly TaskColumns _task;
+    private readonly int _outputs;
     private readonly string _dataName;
     private readonly Action _checkAlive;
     private long? _rowCount;
 
     public DataViewBatchSource(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
-        TrainingTask task, int featureCount, int classCount, string dataName, int shuffleWindowRows, Action checkAlive)
+        TaskColumns task, int featureCount, int outputs, string dataName, int shuffleWindowRows, Action checkAlive)
     {
         if (shuffleWindowRows < 1)
             throw new ArgumentOutOfRangeException(nameof(shuffleWindowRows), shuffleWindowRows, $"Parameter 'shuffleWindowRows' must be >= 1; received {shuffleWindowRows}.");
@@ -37,7 +37,7 @@ internal sealed class DataViewBatchSource : IBatchSource
         _labelColumn = labelColumn;
         _weightColumn = weightColumn;
         _task = task;
-        _classCount = classCount;
+        _outputs = outputs;
         _dataName = dataName;
         _checkAlive = checkAlive;
         FeatureCount = featureCount;
@@ -73,7 +73,7 @@ internal sealed class DataViewBatchSource : IBatchSource
     private IEnumerable<Batch> Read(int batchSize, int epoch, int seed, bool shuffle)
     {
         int width = FeatureCount;
-        using var reader = new DataViewRowReader(_data, _featureColumn, _labelColumn, _weightColumn, _task, width, _classCount, _dataName, _checkAlive);
+        using var reader = new DataViewRowReader(_data, _featureColumn, _labelColumn, _weightColumn, _task, width, _outputs, _dataName, _checkAlive);
         bool weighted = reader.HasWeights;
         // Without shuffling rows go straight into the batch; with it, a window is read, permuted, then cut into batches.
         int windowRows = shuffle ? (int)Math.Min(ShuffleWindowRows, Math.Max(1, _rowCount ?? _data.GetRowCount() ?? ShuffleWindowRows)) : 1;

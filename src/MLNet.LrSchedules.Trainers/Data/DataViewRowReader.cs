@@ -22,7 +22,7 @@ internal sealed class DataViewRowReader : IDisposable
     private VBuffer<float> _buffer;
 
     public DataViewRowReader(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
-        TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive)
+        TaskColumns task, int featureCount, int outputs, string dataName, Action checkAlive)
     {
         var schema = data.Schema;
         var features = schema[featureColumn];
@@ -31,7 +31,7 @@ internal sealed class DataViewRowReader : IDisposable
         var active = weight is { } w ? new[] { features, label, w } : new[] { features, label };
         _cursor = data.GetRowCursor(active);
         _featureGetter = _cursor.GetGetter<VBuffer<float>>(features);
-        _labelReader = MakeLabelReader(_cursor, label, labelColumn, task, classCount, dataName);
+        _labelReader = task.LabelReader(_cursor, label, outputs, dataName);
         _weightGetter = weight is { } wc ? _cursor.GetGetter<float>(wc) : null;
         _featureColumn = featureColumn;
         _weightColumn = weightColumn;
@@ -92,51 +92,6 @@ internal sealed class DataViewRowReader : IDisposable
         for (; i < values.Length; i++)
             if (!float.IsFinite(values[i])) return false;
         return true;
-    }
-
-    private static Func<long, float> MakeLabelReader(DataViewRowCursor cursor, DataViewSchema.Column label, string column, TrainingTask task, int classes, string dataName)
-    {
-        switch (task)
-        {
-            case TrainingTask.MulticlassClassification:
-            {
-                var getter = cursor.GetGetter<uint>(label);
-                return row =>
-                {
-                    uint key = 0;
-                    getter(ref key);
-                    if (key == 0)
-                        throw new InvalidOperationException(
-                            $"Column '{column}' of the {dataName} has a missing label at row {row} (key 0: a value the key mapping did not know, or an empty value).");
-                    if (key > classes)
-                        throw new InvalidOperationException(
-                            $"Column '{column}' of the {dataName} has label key {key} at row {row}, out of range: the model has {classes} classes (keys 1 to {classes}).");
-                    return key - 1;
-                };
-            }
-            case TrainingTask.BinaryClassification:
-            {
-                var getter = cursor.GetGetter<bool>(label);
-                return _ =>
-                {
-                    bool value = false;
-                    getter(ref value);
-                    return value ? 1f : 0f;
-                };
-            }
-            default:
-            {
-                var getter = cursor.GetGetter<float>(label);
-                return row =>
-                {
-                    float value = 0;
-                    getter(ref value);
-                    if (!float.IsFinite(value))
-                        throw new InvalidOperationException($"Column '{column}' of the {dataName} holds {Format(value)} at row {row}: regression labels must be finite.");
-                    return value;
-                };
-            }
-        }
     }
 
     private static string Format(float value) => value.ToString("R", CultureInfo.InvariantCulture);

@@ -20,7 +20,7 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
     /// With <paramref name="maxFeatureBytes"/>, gives up and returns null as soon as the features would take more than that many bytes.
     /// </remarks>
     public static DataViewRows? Read(IDataView data, string featureColumn, string labelColumn, string? weightColumn,
-        TrainingTask task, int featureCount, int classCount, string dataName, Action checkAlive, long? maxFeatureBytes = null)
+        TaskColumns task, int featureCount, int outputs, string dataName, Action checkAlive, long? maxFeatureBytes = null)
     {
         long maxRows = maxFeatureBytes is { } bytes ? bytes / (4L * featureCount) : long.MaxValue;
         // Arrays cannot exceed int.MaxValue elements: past that, the rows must be streamed.
@@ -30,7 +30,7 @@ internal sealed record DataViewRows(float[] Features, float[] Labels, float[]? W
 
         var features = new GrowingArray(known is { } k ? checked((int)(k * featureCount)) : featureCount * 1024);
         var labels = new GrowingArray(known is { } n ? (int)n : 1024);
-        using var reader = new DataViewRowReader(data, featureColumn, labelColumn, weightColumn, task, featureCount, classCount, dataName, checkAlive);
+        using var reader = new DataViewRowReader(data, featureColumn, labelColumn, weightColumn, task, featureCount, outputs, dataName, checkAlive);
         var weights = reader.HasWeights ? new GrowingArray(labels.Capacity) : null;
         // A row is read straight into its place in the features array while there is room (always, when the count was
         // known): growing it for the end-of-data probe would double it and cost a trimming copy.

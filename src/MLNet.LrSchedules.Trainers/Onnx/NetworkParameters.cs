@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace MLNet.LrSchedules.Trainers.Onnx;
 
 /// <summary>
-/// The trained parameters of a network by name (<c>hidden.0.weight</c>, ...), as float32 values in row-major order.
+/// The trained parameters of a network by name (<c>0.weight</c>, ...), as float32 values in row-major order.
 /// The emitters take what their layer uses; <see cref="CheckAllUsed"/> then refuses a network with parameters that no
 /// exported layer accounted for, rather than writing a graph that silently computes something else.
 /// </summary>
@@ -14,12 +14,12 @@ internal sealed class NetworkParameters
 
     internal NetworkParameters(IReadOnlyDictionary<string, (float[] Values, long[] Shape)> tensors) => _tensors = tensors;
 
-    /// <summary>Reads <paramref name="weights"/> (TorchSharp's module format) into a network of shape <paramref name="spec"/> on the CPU.</summary>
+    /// <summary>Reads <paramref name="weights"/> (TorchSharp's module format) into the network of <paramref name="spec"/> on the CPU.</summary>
     public static NetworkParameters Read(NetworkSpec spec, byte[] weights)
     {
         TorchDevices.EnsureRuntime();
         using var scope = NewDisposeScope();
-        using var network = new MlpNetwork(spec, 0);
+        using var network = new SequentialNetwork(spec, 0);
         network.LoadWeights(weights);
         var tensors = new Dictionary<string, (float[], long[])>(StringComparer.Ordinal);
         foreach (var (name, parameter) in network.named_parameters())

@@ -23,6 +23,6 @@ internal static class TorchNetworkOnnx
         foreach (var (layer, emitter) in plan)
             x = emitter.Emit(context, layer, x);
         context.Parameters.CheckAllUsed();
-        OutputHeads.Emit(graph, model, x);
+        TaskColumns.For(model.Task).EmitOnnxOutputs(graph, model, x);
     }
 }

@@ -5,7 +5,7 @@ namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
 /// The fitted preprocessing in front of a trainer and the raw input schema it reads. Set as
-/// <see cref="TorchMlpOptions.CheckpointPipeline"/>, it makes every checkpoint file a complete pipeline (this preprocessing,
+/// <see cref="TorchTrainerOptions.CheckpointPipeline"/>, it makes every checkpoint file a complete pipeline (this preprocessing,
 /// then the network) that loads with <c>mlContext.Model.Load</c> and continues with
 /// <see cref="TorchNetworkTrainer.Resume(IDataView, ITransformer)"/> on the raw data.
 /// </summary>

@@ -12,8 +12,12 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 internal static class TorchModelEntries
 {
-    /// <summary>The layout of the entries. A reader refuses a file whose manifest declares a newer one.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The layout of the entries. A reader refuses a file whose manifest declares a newer one.
+    /// 2: the network entry holds the resolved <see cref="NetworkSpec"/>, weights are named by layer index (<c>0.weight</c>).
+    /// 1: the network entry held a multilayer perceptron's sizes, weights named <c>hidden.0.weight</c> … <c>output.bias</c> (read by <see cref="Format1"/>).
+    /// </summary>
+    public const int FormatVersion = 2;
 
     public const string Manifest = "TorchMlp.manifest.json";
     public const string Network = "TorchMlp.network.json";

@@ -76,7 +76,7 @@ public sealed class TorchModelInfo
     /// <summary>The task.</summary>
     public TrainingTask Task => _model.Task;
 
-    /// <summary>The shape of the network.</summary>
+    /// <summary>The network: its resolved spec (input size, layers, the task's head), as trained. Format-1 files read as the equivalent <c>mlp(...)</c> spec.</summary>
     public NetworkSpec Network => _model.Network;
 
     /// <summary>The features column.</summary>

@@ -47,6 +47,7 @@ internal static class TorchModelSerializer
     public static (ManifestDocument Manifest, TorchNetworkModel Model) FromEntries(IReadOnlyDictionary<string, byte[]> entries, string where)
     {
         var manifest = TorchModelEntries.Verify(entries, where);
+        if (manifest.FormatVersion == 1) entries = Format1.Upgrade(entries, where);
         var network = TorchModelEntries.FromJsonBytes<NetworkDocument>(entries, TorchModelEntries.Network);
         var optimizer = TorchModelEntries.FromJsonBytes<OptimizerSettings>(entries, TorchModelEntries.Optimizer);
         var history = TorchModelEntries.FromJsonBytes<HistoryDocument>(entries, TorchModelEntries.History);
@@ -100,6 +101,7 @@ internal static class TorchModelSerializer
     }
 }
 
+/// <summary>The network entry: the task, the resolved spec (JSON of <see cref="NetworkSpec"/>), the columns and the class names.</summary>
 internal sealed record NetworkDocument(TrainingTask Task, NetworkSpec Network, string FeatureColumnName, string LabelColumnName, LabelKeyValues? ClassKeyValues);
 
 internal sealed record HistoryDocument(IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<StepRecord> Steps);

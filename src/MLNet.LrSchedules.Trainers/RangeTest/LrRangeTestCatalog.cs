@@ -7,7 +7,7 @@ namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
 /// <c>FindLearningRate</c> on ML.NET's trainer catalogs: the learning-rate range test (<see cref="LrRangeTest"/>) for the
-/// <c>TorchMlp</c> trainers, to pick a peak rate before <c>Fit</c>.
+/// <c>TorchMlp</c> and <c>TorchNetwork</c> trainers (any network), to pick a peak rate before <c>Fit</c>.
 /// </summary>
 /// <example>
 /// <code>
@@ -39,6 +39,23 @@ public static class LrRangeTestCatalog
         return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.MulticlassClassification, rangeOptions);
     }
 
+    /// <summary>Runs the learning-rate range test for a multiclass <c>TorchNetwork</c> with <paramref name="options"/> (any network spec).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it: a key-typed label.</param>
+    /// <param name="options">The trainer's settings (network, optimizer, batch size, seed, device); read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults.</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
+    /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
+    /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, IDataView data,
+        TorchNetworkMulticlassOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.MulticlassClassification, rangeOptions);
+    }
+
     /// <summary>Runs the learning-rate range test for a binary <c>TorchMlp</c> with <paramref name="options"/>.</summary>
     /// <param name="catalog">The binary trainers catalog.</param>
     /// <param name="data">The training data as the trainer would see it: a Boolean label.</param>
@@ -50,6 +67,23 @@ public static class LrRangeTestCatalog
     /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
     public static LrRangeTestResult FindLearningRate(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, IDataView data,
         TorchMlpBinaryOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.BinaryClassification, rangeOptions);
+    }
+
+    /// <summary>Runs the learning-rate range test for a binary <c>TorchNetwork</c> with <paramref name="options"/> (any network spec).</summary>
+    /// <param name="catalog">The binary trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it: a Boolean label.</param>
+    /// <param name="options">The trainer's settings (network, optimizer, batch size, seed, device); read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults.</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
+    /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
+    /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, IDataView data,
+        TorchNetworkBinaryOptions options, LrRangeTestOptions? rangeOptions = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.BinaryClassification, rangeOptions);
@@ -71,7 +105,24 @@ public static class LrRangeTestCatalog
         return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.Regression, rangeOptions);
     }
 
-    private static LrRangeTestResult Run(IHostEnvironment env, IDataView data, TorchMlpOptions options, TrainingTask task, LrRangeTestOptions? rangeOptions)
+    /// <summary>Runs the learning-rate range test for a regression <c>TorchNetwork</c> with <paramref name="options"/> (any network spec).</summary>
+    /// <param name="catalog">The regression trainers catalog.</param>
+    /// <param name="data">The training data as the trainer would see it: a Single label.</param>
+    /// <param name="options">The trainer's settings (network, optimizer, batch size, seed, device); read, never changed. Its schedule, rate and epochs are not used.</param>
+    /// <param name="rangeOptions">The range; null for the defaults.</param>
+    /// <returns>The curve and the suggested rates.</returns>
+    /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
+    /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
+    /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
+    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    public static LrRangeTestResult FindLearningRate(this RegressionCatalog.RegressionTrainers catalog, IDataView data,
+        TorchNetworkRegressionOptions options, LrRangeTestOptions? rangeOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return Run(MLNetHost.Environment(catalog), data, options, TrainingTask.Regression, rangeOptions);
+    }
+
+    private static LrRangeTestResult Run(IHostEnvironment env, IDataView data, TorchTrainerOptions options, TrainingTask task, LrRangeTestOptions? rangeOptions)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
@@ -79,7 +130,7 @@ public static class LrRangeTestCatalog
         var range = rangeOptions?.Clone() ?? new LrRangeTestOptions();
         range.Validate();
         // An explicit seed: registering without one would draw from the MLContext's random generator and leave a trace.
-        var host = env.Register("TorchMlpLrRangeTest", seed: 0);
+        var host = env.Register("TorchNetworkLrRangeTest", seed: 0);
         void CheckAlive()
         {
             if (MLNetHost.IsCanceled(host))
@@ -87,30 +138,21 @@ public static class LrRangeTestCatalog
         }
         CheckAlive();
 
-        int featureCount = TrainingColumns.CheckFeatures(data.Schema, options.FeatureColumnName, "training data");
-        int outputs = TrainingColumns.CheckLabel(data.Schema, options.LabelColumnName, task, "training data");
-        if (options.ExampleWeightColumnName is { } weightColumn) TrainingColumns.CheckWeight(data.Schema, weightColumn, "training data");
-        int classes = task == TrainingTask.MulticlassClassification ? outputs : 2;
+        var columns = TaskColumns.For(task);
+        var (featureCount, outputs) = TorchNetworkTrainer.CheckColumns(data.Schema, options, columns, "training data");
+        // The same network, optimizer and seed as TorchNetworkTrainer builds from these options; LrRangeTest replaces the rest.
+        var settings = options.EngineSettings(task, options.NetworkBody().Resolve(featureCount, outputs), MLNetHost.Seed(env)) with
+        {
+            Schedule = new ConstantSchedule(),
+            StepUnit = ScheduleStepUnit.Step,
+            EarlyStoppingPatience = null,
+            RestoreBestWeights = false,
+        };
+        TorchModules.EnsureRegistered(settings.Network, "The learning-rate range test");
         // No byte limit is passed, so the rows are always read into memory (Read returns null only past a limit).
         var rows = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
-            task, featureCount, classes, "training data", CheckAlive)!;
+            columns, featureCount, outputs, "training data", CheckAlive)!;
         var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
-
-        // The same network, optimizer and seed as TorchNetworkTrainer builds from these options; LrRangeTest replaces the rest.
-        var settings = new EngineSettings(
-            task,
-            new NetworkSpec(featureCount, options.HiddenLayers.ToArray(), options.Activation, options.Dropout, task == TrainingTask.MulticlassClassification ? classes : 1),
-            new OptimizerSettings(options.Optimizer, options.Momentum, options.Nesterov, options.WeightDecay, options.Betas.Beta1, options.Betas.Beta2,
-                options.Epsilon, options.GradientClipNorm),
-            new ConstantSchedule(),
-            options.LearningRate,
-            options.Epochs,
-            options.BatchSize,
-            ScheduleStepUnit.Step,
-            options.Seed ?? MLNetHost.Seed(env) ?? 0,
-            EarlyStoppingPatience: null,
-            RestoreBestWeights: false,
-            options.Device);
 
         LrRangeTestResult result;
         try

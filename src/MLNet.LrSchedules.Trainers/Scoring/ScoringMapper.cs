@@ -5,13 +5,14 @@ namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
 /// Adds the prediction columns ML.NET's evaluators and prediction engine expect to any input that has the
-/// features column: multiclass <c>Score</c> (per-class probabilities) and <c>PredictedLabel</c> (key);
-/// binary <c>Score</c> (logit), <c>Probability</c> and <c>PredictedLabel</c> (bool); regression <c>Score</c>.
+/// features column, as the task's <see cref="TaskColumns"/> defines them: multiclass <c>Score</c> (per-class probabilities) and
+/// <c>PredictedLabel</c> (key); binary <c>Score</c> (logit), <c>Probability</c> and <c>PredictedLabel</c> (bool); regression <c>Score</c>.
 /// Input columns pass through; an input column with an output's name is hidden, as ML.NET does.
 /// </summary>
 internal sealed class ScoringMapper : IRowToRowMapper
 {
     private readonly TorchNetworkTransformer _parent;
+    private readonly TaskColumns _task;
     private readonly DataViewSchema.Column _features;
     private readonly int _inputCount;
 
@@ -20,15 +21,16 @@ internal sealed class ScoringMapper : IRowToRowMapper
         _parent = parent;
         InputSchema = inputSchema;
         var model = parent.Model;
+        _task = TaskColumns.For(model.Task);
         int size = TrainingColumns.CheckFeatures(inputSchema, model.FeatureColumnName, "input data");
-        if (size != model.Network.InputSize)
+        if (size != model.InputSize)
             throw new ArgumentException(
-                $"Column '{model.FeatureColumnName}' of the input data has {size} features; the model was trained on {model.Network.InputSize}.", "inputSchema");
+                $"Column '{model.FeatureColumnName}' of the input data has {size} features; the model was trained on {model.InputSize}.", "inputSchema");
         _features = inputSchema[model.FeatureColumnName];
         _inputCount = inputSchema.Count;
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        foreach (var (name, type, annotations) in OutputColumns(model))
+        foreach (var (name, type, annotations) in _task.OutputColumns(model.OutputSize, model.ClassKeyValues))
             builder.AddColumn(name, type, annotations);
         OutputSchema = builder.ToSchema();
     }
@@ -39,41 +41,6 @@ internal sealed class ScoringMapper : IRowToRowMapper
     public DataViewSchema InputSchema { get; }
 
     public DataViewSchema OutputSchema { get; }
-
-    /// <summary>The prediction columns of <paramref name="model"/>'s task, in order, with their types and annotations.</summary>
-    internal static IEnumerable<(string Name, DataViewType Type, DataViewSchema.Annotations Annotations)> OutputColumns(TorchNetworkModel model)
-    {
-        switch (model.Task)
-        {
-            case TrainingTask.MulticlassClassification:
-            {
-                int classes = model.Network.OutputSize;
-                var score = ScoreAnnotations("MulticlassClassification", "Score");
-                model.ClassKeyValues?.AddSlotNames(score);
-                yield return (ScoreColumn, new VectorDataViewType(NumberDataViewType.Single, classes), score.ToAnnotations());
-                var predicted = ScoreAnnotations("MulticlassClassification", "PredictedLabel");
-                model.ClassKeyValues?.AddKeyValues(predicted);
-                yield return (PredictedLabelColumn, new KeyDataViewType(typeof(uint), classes), predicted.ToAnnotations());
-                break;
-            }
-            case TrainingTask.BinaryClassification:
-                yield return (ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Score").ToAnnotations());
-                yield return (ProbabilityColumn, NumberDataViewType.Single, ScoreAnnotations("BinaryClassification", "Probability").ToAnnotations());
-                yield return (PredictedLabelColumn, BooleanDataViewType.Instance, ScoreAnnotations("BinaryClassification", "PredictedLabel").ToAnnotations());
-                break;
-            default:
-                yield return (ScoreColumn, NumberDataViewType.Single, ScoreAnnotations("Regression", "Score").ToAnnotations());
-                break;
-        }
-    }
-
-    private static DataViewSchema.Annotations.Builder ScoreAnnotations(string columnKind, string valueKind)
-    {
-        var builder = new DataViewSchema.Annotations.Builder();
-        builder.Add("ScoreColumnKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = columnKind.AsMemory());
-        builder.Add("ScoreValueKind", TextDataViewType.Instance, (ref ReadOnlyMemory<char> value) => value = valueKind.AsMemory());
-        return builder;
-    }
 
     private bool IsOutput(DataViewSchema.Column column) => column.Index >= _inputCount;
 
@@ -115,7 +82,7 @@ internal sealed class ScoringMapper : IRowToRowMapper
             _mapper = mapper;
             _input = input;
             _features = input.GetGetter<VBuffer<float>>(mapper._features);
-            _dense = new float[mapper._parent.Model.Network.InputSize];
+            _dense = new float[mapper._parent.Model.InputSize];
         }
 
         private float[] Outputs()
@@ -130,39 +97,7 @@ internal sealed class ScoringMapper : IRowToRowMapper
             return _outputs;
         }
 
-        public Delegate MakeGetter(int outputIndex)
-        {
-            var task = _mapper._parent.Model.Task;
-            switch (task, outputIndex)
-            {
-                case (TrainingTask.MulticlassClassification, 0):
-                    return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> destination) =>
-                    {
-                        var probabilities = Outputs();
-                        var editor = VBufferEditor.Create(ref destination, probabilities.Length);
-                        probabilities.CopyTo(editor.Values);
-                        destination = editor.Commit();
-                    });
-                case (TrainingTask.MulticlassClassification, 1):
-                    return (ValueGetter<uint>)((ref uint destination) =>
-                    {
-                        var probabilities = Outputs();
-                        int best = 0;
-                        for (int i = 1; i < probabilities.Length; i++)
-                            if (probabilities[i] > probabilities[best]) best = i;
-                        destination = (uint)best + 1;
-                    });
-                case (TrainingTask.BinaryClassification, 0):
-                case (TrainingTask.Regression, 0):
-                    return (ValueGetter<float>)((ref float destination) => destination = Outputs()[0]);
-                case (TrainingTask.BinaryClassification, 1):
-                    return (ValueGetter<float>)((ref float destination) => destination = 1f / (1f + MathF.Exp(-Outputs()[0])));
-                case (TrainingTask.BinaryClassification, 2):
-                    return (ValueGetter<bool>)((ref bool destination) => destination = Outputs()[0] > 0);
-                default:
-                    throw new InvalidOperationException($"No output {outputIndex} for task {task}.");
-            }
-        }
+        public Delegate MakeGetter(int outputIndex) => _mapper._task.MakeGetter(outputIndex, Outputs);
     }
 
     private Delegate[] MakeGetters(DataViewRow input, HashSet<int> active)

@@ -1,45 +1,13 @@
-using System.Globalization;
-using Microsoft.Extensions.Logging;
-using Microsoft.ML;
-
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// Settings shared by the TorchSharp multilayer-perceptron trainers (<see cref="TorchNetworkMulticlassTrainer"/>,
-/// <see cref="TorchNetworkBinaryTrainer"/>, <see cref="TorchNetworkRegressionTrainer"/>).
+/// Settings of the multilayer-perceptron trainers (<c>TorchMlp</c> on the catalogs): the network is described by its hidden
+/// layers, <see cref="NetworkSpec.Mlp"/>(<see cref="HiddenLayers"/>, <see cref="Activation"/>, <see cref="Dropout"/>), and the
+/// trainer appends the task's head. For any other network, use <see cref="TorchNetworkOptions"/>.
 /// </summary>
-/// <remarks>Every setting is validated when the trainer is created; a bad value throws with the option's name, the value and the allowed range.</remarks>
-public abstract class TorchMlpOptions
+public abstract class TorchMlpOptions : TorchTrainerOptions
 {
     private protected TorchMlpOptions() { }
-
-    /// <summary>The label column.</summary>
-    /// <value>Default <c>"Label"</c>. Multiclass: a key type (use <c>MapValueToKey</c>); binary: <see cref="bool"/>; regression: <see cref="float"/>.</value>
-    public string LabelColumnName { get; set; } = "Label";
-
-    /// <summary>The features column: a known-size vector of <see cref="float"/>.</summary>
-    /// <value>Default <c>"Features"</c>.</value>
-    public string FeatureColumnName { get; set; } = "Features";
-
-    /// <summary>An optional column of non-negative <see cref="float"/> example weights.</summary>
-    /// <value>Default null: every row weighs 1.</value>
-    public string? ExampleWeightColumnName { get; set; }
-
-    /// <summary>The learning-rate schedule, relative to <see cref="LearningRate"/>. Durations given as a fraction of the run or left open are resolved against the run's total optimizer steps (or epochs, see <see cref="StepScheduleEvery"/>).</summary>
-    /// <value>Default null: the constant rate <see cref="LearningRate"/>.</value>
-    public LrSchedule? Schedule { get; set; }
-
-    /// <summary>The base learning rate that the schedule scales.</summary>
-    /// <value>Default 0.001. Must be finite and &gt; 0.</value>
-    public double LearningRate { get; set; } = 1e-3;
-
-    /// <summary>Number of passes over the training data.</summary>
-    /// <value>Default 20. Must be &gt;= 1.</value>
-    public int Epochs { get; set; } = 20;
-
-    /// <summary>Rows per mini-batch.</summary>
-    /// <value>Default 32. Must be &gt;= 1.</value>
-    public int BatchSize { get; set; } = 32;
 
     /// <summary>Sizes of the hidden layers, in order; empty for a linear model.</summary>
     /// <value>Default one hidden layer of 64 units. Each size must be &gt;= 1.</value>
@@ -53,179 +21,24 @@ public abstract class TorchMlpOptions
     /// <value>Default 0. Must be in [0, 1).</value>
     public double Dropout { get; set; }
 
-    /// <summary>The optimizer.</summary>
-    /// <value>Default <see cref="OptimizerKind.AdamW"/>.</value>
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
-
-    /// <summary>SGD and RMSprop momentum.</summary>
-    /// <value>Default 0.9. Must be in [0, 1).</value>
-    public double Momentum { get; set; } = 0.9;
-
-    /// <summary>Nesterov momentum for SGD.</summary>
-    /// <value>Default false. Needs <see cref="Momentum"/> &gt; 0.</value>
-    public bool Nesterov { get; set; }
-
-    /// <summary>L2 penalty (SGD, Adam, RMSprop, Adagrad) or decoupled weight decay (AdamW).</summary>
-    /// <value>Default 0. Must be finite and &gt;= 0.</value>
-    public double WeightDecay { get; set; }
-
-    /// <summary>Adam and AdamW moment decays (beta1, beta2).</summary>
-    /// <value>Default (0.9, 0.999). Each must be in [0, 1).</value>
-    public (double Beta1, double Beta2) Betas { get; set; } = (0.9, 0.999);
-
-    /// <summary>Denominator term of Adam, AdamW, RMSprop and Adagrad.</summary>
-    /// <value>Default 1e-8. Must be finite and &gt; 0.</value>
-    public double Epsilon { get; set; } = 1e-8;
-
-    /// <summary>Clips the global L2 norm of the gradients before each step.</summary>
-    /// <value>Default null: no clipping. When set, must be finite and &gt; 0.</value>
-    public double? GradientClipNorm { get; set; }
-
-    /// <summary>Whether the schedule advances once per optimizer step or once per epoch.</summary>
-    /// <value>Default <see cref="ScheduleStepUnit.Step"/>.</value>
-    public ScheduleStepUnit StepScheduleEvery { get; set; } = ScheduleStepUnit.Step;
-
-    /// <summary>Seed of the weight initialization and of the per-epoch shuffles.</summary>
-    /// <value>Default null: the <see cref="MLContext"/>'s seed when it has one, else 0.</value>
-    public int? Seed { get; set; }
-
-    /// <summary>Data scored after each epoch (validation loss and metric in the history; drives early stopping and reactive schedules listening to the metric).</summary>
-    /// <value>Default null. Must have the same feature and label columns as the training data.</value>
-    public IDataView? ValidationSet { get; set; }
-
-    /// <summary>Stops after this many epochs without a better validation loss.</summary>
-    /// <value>Default null: never stops early. When set, must be &gt;= 1 and needs <see cref="ValidationSet"/>.</value>
-    public int? EarlyStoppingPatience { get; set; }
-
-    /// <summary>With early stopping, ends with the weights of the best validation epoch rather than the last.</summary>
-    /// <value>Default true.</value>
-    public bool RestoreBestWeights { get; set; } = true;
-
-    /// <summary>Where to train and score.</summary>
-    /// <value>Default <see cref="ComputeDevice.Cpu"/>, which is bit-for-bit reproducible.</value>
-    public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
-
-    /// <summary>Where the fitted transformer scores; null scores on <see cref="Device"/>. Not saved with the model: a loaded model
-    /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchNetworkTransformer.WithDevice"/> picks another.</summary>
-    /// <value>Default null.</value>
-    public ComputeDevice? ScoringDevice { get; set; }
-
-    /// <summary>How the training data (and the validation set) is read: into memory once, or streamed from the <see cref="IDataView"/> every epoch.</summary>
-    /// <value>Default <see cref="Trainers.DataLoading.Auto"/>: in memory when the features take at most <see cref="StreamingThresholdBytes"/>, streamed above.</value>
-    public DataLoading DataLoading { get; set; } = DataLoading.Auto;
-
-    /// <summary>With <see cref="Trainers.DataLoading.Auto"/>, the size of the features (rows × features × 4 bytes) above which the data is streamed.</summary>
-    /// <value>Default 1 GiB (1,073,741,824 bytes: about 340,000 rows of 784 features). Must be &gt;= 0.</value>
-    public long StreamingThresholdBytes { get; set; } = 1L << 30;
-
-    /// <summary>When streaming, the number of rows read, shuffled together and held in memory at once (the shuffle is within windows of this many rows, in the data's order).</summary>
-    /// <value>Default 65,536 rows (about 200 MB at 784 features). Must be &gt;= 1. When the whole data fits in one window, streaming shuffles exactly as the in-memory read does.</value>
-    public int ShuffleWindowRows { get; set; } = 65_536;
-
-    /// <summary>Whether the rows are shuffled each epoch (deterministically from the seed and the epoch).</summary>
-    /// <value>Default true. Set false to train in the data's order (for data already shuffled on disk, or to compare runs).</value>
-    public bool ShuffleRows { get; set; } = true;
-
-    /// <summary>Receives live progress after each optimizer step (called on the training thread).</summary>
-    /// <value>Default null.</value>
-    public IProgress<TrainingProgress>? Progress { get; set; }
-
-    /// <summary>Receives a line per epoch (loss, validation, rate) and warnings.</summary>
-    /// <value>Default null.</value>
-    public ILogger? Logger { get; set; }
-
-    /// <summary>Writes a checkpoint to <see cref="CheckpointPath"/> every this many epochs (and at the end).</summary>
-    /// <value>Default null: no checkpoints. When set, must be &gt;= 1 and needs <see cref="CheckpointPath"/>.</value>
-    public int? CheckpointEveryEpochs { get; set; }
-
-    /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer (or, with <see cref="CheckpointPipeline"/>, the whole pipeline), written atomically: a temporary file in the same folder, flushed to disk, then renamed over the previous checkpoint, so a crash at any moment leaves a complete file. Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchNetworkModel.EpochsCompleted"/> tells how far the run got.</summary>
-    /// <value>Default null.</value>
-    public string? CheckpointPath { get; set; }
-
-    /// <summary>
-    /// Makes every checkpoint file a complete pipeline: the fitted preprocessing (key mapping, normalizer, ...) saved ahead of
-    /// the network, with the raw data's input schema. Such a file loads with <c>mlContext.Model.Load</c> and continues with
-    /// <see cref="TorchNetworkTrainer.Resume(IDataView, ITransformer)"/> on the raw data, with nothing else to keep.
-    /// </summary>
-    /// <value>Default null: a checkpoint holds the network alone, with the trainer's input schema. Used only with <see cref="CheckpointPath"/>.</value>
-    public CheckpointPipeline? CheckpointPipeline { get; set; }
-
-    /// <summary>Throws when a setting is out of range; the message names the option, the value and the allowed range.</summary>
-    internal void Validate()
+    private protected override void ValidateNetwork()
     {
-        RequireName(LabelColumnName, nameof(LabelColumnName));
-        RequireName(FeatureColumnName, nameof(FeatureColumnName));
-        if (ExampleWeightColumnName is not null) RequireName(ExampleWeightColumnName, nameof(ExampleWeightColumnName));
-        Require(double.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), LearningRate, "a finite number > 0");
-        Require(Epochs >= 1, nameof(Epochs), Epochs, "an integer >= 1");
-        Require(BatchSize >= 1, nameof(BatchSize), BatchSize, "an integer >= 1");
         if (HiddenLayers is null)
             throw new ArgumentNullException(nameof(HiddenLayers), "Option 'HiddenLayers' must not be null; use an empty list for a linear model.");
         for (int i = 0; i < HiddenLayers.Count; i++)
             Require(HiddenLayers[i] >= 1, $"{nameof(HiddenLayers)}[{i}]", HiddenLayers[i], "an integer >= 1");
         Require(Enum.IsDefined(Activation), nameof(Activation), Activation, $"one of {string.Join(", ", Enum.GetNames<Activation>())}");
         Require(Dropout >= 0 && Dropout < 1, nameof(Dropout), Dropout, "in [0, 1)");
-        Require(Enum.IsDefined(Optimizer), nameof(Optimizer), Optimizer, $"one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}");
-        Require(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "in [0, 1)");
-        if (Nesterov && Optimizer == OptimizerKind.Sgd)
-            Require(Momentum > 0, nameof(Momentum), Momentum, "> 0 when Nesterov is true");
-        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "a finite number >= 0");
-        Require(Betas.Beta1 >= 0 && Betas.Beta1 < 1, "Betas.Beta1", Betas.Beta1, "in [0, 1)");
-        Require(Betas.Beta2 >= 0 && Betas.Beta2 < 1, "Betas.Beta2", Betas.Beta2, "in [0, 1)");
-        Require(double.IsFinite(Epsilon) && Epsilon > 0, nameof(Epsilon), Epsilon, "a finite number > 0");
-        if (GradientClipNorm is { } clip)
-            Require(double.IsFinite(clip) && clip > 0, nameof(GradientClipNorm), clip, "null or a finite number > 0");
-        Require(Enum.IsDefined(StepScheduleEvery), nameof(StepScheduleEvery), StepScheduleEvery, "Step or Epoch");
-        Require(Enum.IsDefined(Device), nameof(Device), Device, "Cpu, Cuda or Auto");
-        if (ScoringDevice is { } scoringDevice)
-            Require(Enum.IsDefined(scoringDevice), nameof(ScoringDevice), scoringDevice, "null, Cpu, Cuda or Auto");
-        Require(Enum.IsDefined(DataLoading), nameof(DataLoading), DataLoading, "Auto, InMemory or Streaming");
-        Require(StreamingThresholdBytes >= 0, nameof(StreamingThresholdBytes), StreamingThresholdBytes, "an integer >= 0");
-        Require(ShuffleWindowRows >= 1, nameof(ShuffleWindowRows), ShuffleWindowRows, "an integer >= 1");
-        if (EarlyStoppingPatience is { } patience)
-        {
-            Require(patience >= 1, nameof(EarlyStoppingPatience), patience, "null or an integer >= 1");
-            if (ValidationSet is null)
-                throw new ArgumentException($"Option 'EarlyStoppingPatience' ({patience}) needs a ValidationSet to measure the validation loss; set ValidationSet or leave EarlyStoppingPatience null.", nameof(EarlyStoppingPatience));
-        }
-        if (CheckpointEveryEpochs is { } every)
-        {
-            Require(every >= 1, nameof(CheckpointEveryEpochs), every, "null or an integer >= 1");
-            if (string.IsNullOrWhiteSpace(CheckpointPath))
-                throw new ArgumentException($"Option 'CheckpointEveryEpochs' ({every}) needs a CheckpointPath to write to.", nameof(CheckpointPath));
-        }
     }
 
-    private static void RequireName(string? name, string option)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-            throw new ArgumentException($"Option '{option}' must name a column; received {(name is null ? "null" : $"'{name}'")}.", option);
-    }
-
-    private static void Require(bool ok, string option, object value, string allowed)
-    {
-        if (!ok)
-            throw new ArgumentOutOfRangeException(option, value,
-                $"Option '{option}' must be {allowed}; received {Convert.ToString(value, CultureInfo.InvariantCulture)}.");
-    }
+    internal override NetworkSpec NetworkBody() => NetworkSpec.Mlp(HiddenLayers.ToArray(), Activation, Dropout);
 }
 
-/// <summary>How a trainer reads its training data.</summary>
-public enum DataLoading
-{
-    /// <summary>In memory when the features fit in <see cref="TorchMlpOptions.StreamingThresholdBytes"/>, else streamed. When the data view does not know its row count, rows are read into memory until the threshold is passed, then streamed.</summary>
-    Auto,
-    /// <summary>Read once into memory (fastest per epoch; needs rows × features × 4 bytes).</summary>
-    InMemory,
-    /// <summary>Read from the <see cref="IDataView"/> every epoch with a cursor, shuffled within windows of <see cref="TorchMlpOptions.ShuffleWindowRows"/> rows; memory does not grow with the row count.</summary>
-    Streaming,
-}
-
-/// <summary>Options of <see cref="TorchNetworkMulticlassTrainer"/>: softmax outputs, cross-entropy loss, key-typed label.</summary>
+/// <summary>Options of the multiclass <c>TorchMlp</c> trainer (<see cref="TorchNetworkMulticlassTrainer"/>): softmax outputs, cross-entropy loss, key-typed label.</summary>
 public sealed class TorchMlpMulticlassOptions : TorchMlpOptions { }
 
-/// <summary>Options of <see cref="TorchNetworkBinaryTrainer"/>: one logit, binary cross-entropy loss, <see cref="bool"/> label.</summary>
+/// <summary>Options of the binary <c>TorchMlp</c> trainer (<see cref="TorchNetworkBinaryTrainer"/>): one logit, binary cross-entropy loss, <see cref="bool"/> label.</summary>
 public sealed class TorchMlpBinaryOptions : TorchMlpOptions { }
 
-/// <summary>Options of <see cref="TorchNetworkRegressionTrainer"/>: one output, mean squared error, <see cref="float"/> label.</summary>
+/// <summary>Options of the regression <c>TorchMlp</c> trainer (<see cref="TorchNetworkRegressionTrainer"/>): one output, mean squared error, <see cref="float"/> label.</summary>
 public sealed class TorchMlpRegressionOptions : TorchMlpOptions { }

@@ -22,8 +22,14 @@ public sealed class TorchNetworkModel
     /// <summary>The task the network was trained for.</summary>
     public TrainingTask Task => Result.Checkpoint.Settings.Task;
 
-    /// <summary>The shape of the network.</summary>
+    /// <summary>The network: its resolved spec (input size and the task's head included).</summary>
     public NetworkSpec Network => Result.Network;
+
+    /// <summary>The features per row the network takes.</summary>
+    internal int InputSize => Network.InputSize ?? throw new InvalidOperationException($"The model's network '{Network}' has no input size.");
+
+    /// <summary>The network's outputs per row: the classes for multiclass, 1 otherwise.</summary>
+    internal int OutputSize => Network.OutputSize ?? throw new InvalidOperationException($"The model's network '{Network}' does not end with a flat layer of known size.");
 
     /// <summary>The features column the model reads.</summary>
     public string FeatureColumnName { get; }

@@ -6,43 +6,47 @@ using MLNet.LrSchedules.Trainers.MLNetInternals;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// Trains a TorchSharp multilayer perceptron with a learning-rate schedule inside an ML.NET pipeline.
-/// Create one through the catalogs: <c>mlContext.MulticlassClassification.Trainers.TorchMlp(...)</c>,
-/// <c>mlContext.BinaryClassification.Trainers.TorchMlp(...)</c>, <c>mlContext.Regression.Trainers.TorchMlp(...)</c>.
+/// Trains a TorchSharp network with a learning-rate schedule inside an ML.NET pipeline: a multilayer perceptron
+/// (<c>TorchMlp</c> on the catalogs, <see cref="TorchMlpOptions"/>) or any network described by a <see cref="NetworkSpec"/>
+/// (<c>TorchNetwork</c>, <see cref="TorchNetworkOptions"/>). Both give the same <see cref="TorchNetworkTransformer"/>.
 /// </summary>
 /// <remarks>
-/// The training data is read once into memory with a cursor (features densified, every value checked), then served in
+/// <para>The network's body is resolved against the data when training starts: its input size becomes the features column's
+/// size and the task's head <c>linear(outputs)</c> is appended (one output per class for multiclass, one otherwise); a layer
+/// that cannot take its input throws a <see cref="NetworkShapeException"/> before any row is read.</para>
+/// <para>The training data is read once into memory with a cursor (features densified, every value checked), then served in
 /// mini-batches shuffled from (seed, epoch); or, for data larger than memory, streamed from the data view every epoch
-/// (<see cref="TorchMlpOptions.DataLoading"/>). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.
+/// (<see cref="TorchTrainerOptions.DataLoading"/>). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.</para>
 /// </remarks>
 public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
 {
     private readonly IHostEnvironment _env;
-    private readonly TorchMlpOptions _options;
-    private readonly TrainingTask _task;
+    private readonly TorchTrainerOptions _options;
+    private readonly TaskColumns _task;
 
-    private protected TorchNetworkTrainer(IHostEnvironment env, TorchMlpOptions options, TrainingTask task)
+    private protected TorchNetworkTrainer(IHostEnvironment env, TorchTrainerOptions options, TrainingTask task)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _env = env;
         _options = options;
-        _task = task;
+        _task = TaskColumns.For(task);
     }
 
     /// <summary>The task this trainer learns.</summary>
-    public TrainingTask Task => _task;
+    public TrainingTask Task => _task.Task;
 
     /// <summary>Trains a new network on <paramref name="input"/>.</summary>
     /// <exception cref="ArgumentException">A column is missing or of the wrong type; the message names it.</exception>
-    /// <exception cref="InvalidOperationException">No rows, a NaN or infinite feature, a missing or out-of-range label; the message names the column and row.</exception>
+    /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives from the data's features.</exception>
+    /// <exception cref="InvalidOperationException">No rows, a NaN or infinite feature, a missing or out-of-range label (the message names the column and row), or a module of your own is not registered.</exception>
     /// <exception cref="TorchNetworkDivergedException">The loss became NaN or infinite; the exception holds the last good model.</exception>
     /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
     public TorchNetworkTransformer Fit(IDataView input) => Train(input, resumeFrom: null, initialModel: null);
 
     /// <summary>
-    /// Fine-tunes: starts from <paramref name="initialModel"/>'s weights (and its network shape) with a fresh optimizer and this
+    /// Fine-tunes: starts from <paramref name="initialModel"/>'s weights (and its network) with a fresh optimizer and this
     /// trainer's schedule, learning rate and epochs, on <paramref name="input"/>.
     /// </summary>
     public TorchNetworkTransformer Fit(IDataView input, TorchNetworkTransformer initialModel)
@@ -54,16 +58,16 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     /// <summary>
     /// Continues the run saved in <paramref name="checkpoint"/> (a model or checkpoint file loaded with <c>mlContext.Model.Load</c>)
     /// up to its planned number of epochs: weights, optimizer state, schedule position and history are restored, and the run
-    /// keeps its own settings. With the same data, seed and the CPU it ends with exactly the weights of an uninterrupted run.
-    /// This trainer contributes the columns, validation set, progress, logger and checkpoint options.
+    /// keeps its own settings and network. With the same data, seed and the CPU it ends with exactly the weights of an
+    /// uninterrupted run. This trainer contributes the columns, validation set, progress, logger and checkpoint options.
     /// </summary>
     /// <exception cref="InvalidOperationException">The run already completed all its epochs (fine-tune with <see cref="Fit(IDataView, TorchNetworkTransformer)"/> instead).</exception>
     public TorchNetworkTransformer Resume(IDataView input, TorchNetworkTransformer checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         var saved = checkpoint.Model;
-        if (saved.Task != _task)
-            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {_task}.", nameof(checkpoint));
+        if (saved.Task != Task)
+            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", nameof(checkpoint));
         if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= saved.Settings.Epochs)
             throw new InvalidOperationException(
                 $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train further, fine-tune with Fit(data, model) and a new schedule.");
@@ -72,12 +76,12 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
 
     /// <summary>
     /// Continues the run saved in a complete pipeline: <paramref name="checkpoint"/> is what <c>mlContext.Model.Load</c> returns
-    /// for a checkpoint written with <see cref="TorchMlpOptions.CheckpointPipeline"/> (or any saved chain whose last transformer
+    /// for a checkpoint written with <see cref="TorchTrainerOptions.CheckpointPipeline"/> (or any saved chain whose last transformer
     /// is a <see cref="TorchNetworkTransformer"/>), and <paramref name="input"/> is the raw training data in its input schema.
     /// The saved preprocessing is applied as it is (not refitted), the network continues as with
     /// <see cref="Resume(IDataView, TorchNetworkTransformer)"/>, and the result is the whole pipeline, ready to save. Unless
-    /// this trainer sets its own <see cref="TorchMlpOptions.CheckpointPipeline"/>, its checkpoints are complete pipelines
-    /// with the same preprocessing. <see cref="TorchMlpOptions.ValidationSet"/> is in the network's input schema, as always:
+    /// this trainer sets its own <see cref="TorchTrainerOptions.CheckpointPipeline"/>, its checkpoints are complete pipelines
+    /// with the same preprocessing. <see cref="TorchTrainerOptions.ValidationSet"/> is in the network's input schema, as always:
     /// transform it with the chain's preprocessing.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="checkpoint"/> does not end with a <see cref="TorchNetworkTransformer"/>, or is a model of another task.</exception>
@@ -93,8 +97,8 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
                 nameof(checkpoint));
         var preprocessing = new TransformerChain<ITransformer>(transformers[..^1]);
         var saved = network.Model;
-        if (saved.Task != _task)
-            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {_task}.", nameof(checkpoint));
+        if (saved.Task != Task)
+            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", nameof(checkpoint));
         if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= saved.Settings.Epochs)
             throw new InvalidOperationException(
                 $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train further, fine-tune with Fit(data, model) and a new schedule.");
@@ -107,22 +111,13 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        CheckShape(inputSchema, _options.FeatureColumnName, "feature", nameof(TorchMlpOptions.FeatureColumnName),
+        CheckShape(inputSchema, _options.FeatureColumnName, "feature", nameof(TorchTrainerOptions.FeatureColumnName),
             c => c.Kind == SchemaShape.Column.VectorKind.Vector && c.ItemType == NumberDataViewType.Single && !c.IsKey,
             "a known-size vector of Single (float)");
-        CheckShape(inputSchema, _options.LabelColumnName, "label", nameof(TorchMlpOptions.LabelColumnName), _task switch
-        {
-            TrainingTask.MulticlassClassification => c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.IsKey,
-            TrainingTask.BinaryClassification => c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType == BooleanDataViewType.Instance,
-            _ => c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType == NumberDataViewType.Single && !c.IsKey,
-        }, _task switch
-        {
-            TrainingTask.MulticlassClassification => $"a key type (map it with mlContext.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\"))",
-            TrainingTask.BinaryClassification => "Boolean",
-            _ => "Single (float)",
-        });
+        CheckShape(inputSchema, _options.LabelColumnName, "label", nameof(TorchTrainerOptions.LabelColumnName),
+            _task.IsLabelShape, _task.ExpectedLabelShape(_options.LabelColumnName));
         if (_options.ExampleWeightColumnName is { } weight)
-            CheckShape(inputSchema, weight, "example weight", nameof(TorchMlpOptions.ExampleWeightColumnName),
+            CheckShape(inputSchema, weight, "example weight", nameof(TorchTrainerOptions.ExampleWeightColumnName),
                 c => c.Kind == SchemaShape.Column.VectorKind.Scalar && c.ItemType == NumberDataViewType.Single && !c.IsKey, "Single (float)");
         return OutputShapes.Add(inputSchema, _task, _options.LabelColumnName);
     }
@@ -140,7 +135,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var host = _env.Register($"TorchMlp{_task}");
+        var host = _env.Register($"TorchNetwork{Task}");
         void CheckAlive()
         {
             if (MLNetHost.IsCanceled(host))
@@ -149,57 +144,42 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         CheckAlive();
 
         var o = _options;
-        int featureCount = TrainingColumns.CheckFeatures(input.Schema, o.FeatureColumnName, "training data");
-        int outputs = TrainingColumns.CheckLabel(input.Schema, o.LabelColumnName, _task, "training data");
-        if (o.ExampleWeightColumnName is { } weightColumn) TrainingColumns.CheckWeight(input.Schema, weightColumn, "training data");
-        int classes = _task == TrainingTask.MulticlassClassification ? outputs : 2;
-        var keyValues = _task == TrainingTask.MulticlassClassification
-            ? LabelKeyValues.FromColumn(input.Schema[o.LabelColumnName], classes)
-            : null;
+        var (featureCount, outputs) = CheckColumns(input.Schema, o, _task, "training data");
+        var keyValues = _task.KeyValues(input.Schema[o.LabelColumnName], outputs);
 
         EngineSettings settings;
         if (resumeFrom is not null)
         {
             settings = resumeFrom.Settings;
-            CheckSameShape(resumeFrom.Network, featureCount, _task == TrainingTask.MulticlassClassification ? classes : 1, "checkpoint");
+            CheckFits(resumeFrom.Network, featureCount, outputs, "checkpoint");
         }
         else
         {
-            var network = initialModel?.Model.Network
-                          ?? new NetworkSpec(featureCount, o.HiddenLayers.ToArray(), o.Activation, o.Dropout, _task == TrainingTask.MulticlassClassification ? classes : 1);
+            NetworkSpec network;
             if (initialModel is not null)
             {
-                if (initialModel.Task != _task)
-                    throw new ArgumentException($"Parameter 'initialModel' is a {initialModel.Task} model; this trainer learns {_task}.", nameof(initialModel));
-                CheckSameShape(network, featureCount, _task == TrainingTask.MulticlassClassification ? classes : 1, "initialModel");
+                if (initialModel.Task != Task)
+                    throw new ArgumentException($"Parameter 'initialModel' is a {initialModel.Task} model; this trainer learns {Task}.", nameof(initialModel));
+                network = initialModel.Model.Network;
+                CheckFits(network, featureCount, outputs, "initialModel");
             }
-            settings = new EngineSettings(
-                _task,
-                network,
-                new OptimizerSettings(o.Optimizer, o.Momentum, o.Nesterov, o.WeightDecay, o.Betas.Beta1, o.Betas.Beta2, o.Epsilon, o.GradientClipNorm),
-                o.Schedule ?? new ConstantSchedule(),
-                o.LearningRate,
-                o.Epochs,
-                o.BatchSize,
-                o.StepScheduleEvery,
-                o.Seed ?? MLNetHost.Seed(_env) ?? 0,
-                o.EarlyStoppingPatience,
-                o.RestoreBestWeights,
-                o.Device);
+            else
+            {
+                network = o.NetworkBody().Resolve(featureCount, outputs);
+            }
+            settings = o.EngineSettings(Task, network, MLNetHost.Seed(_env));
         }
+        TorchModules.EnsureRegistered(settings.Network, resumeFrom is not null ? "Resuming this run" : "Training this network");
 
-        var train = ReadRows(input, "training data", featureCount, classes, CheckAlive);
+        var train = ReadRows(input, "training data", featureCount, outputs, CheckAlive);
         IBatchSource? validation = null;
         if (o.ValidationSet is { } validationSet)
         {
-            int validationFeatures = TrainingColumns.CheckFeatures(validationSet.Schema, o.FeatureColumnName, "validation set");
+            var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
             if (validationFeatures != featureCount)
-                throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchMlpOptions.ValidationSet));
-            int validationOutputs = TrainingColumns.CheckLabel(validationSet.Schema, o.LabelColumnName, _task, "validation set");
-            if (_task == TrainingTask.MulticlassClassification && validationOutputs != classes)
-                throw new ArgumentException($"Column '{o.LabelColumnName}' of the validation set is a key of {validationOutputs} classes; the training data's has {classes}. Map both with the same MapValueToKey transformer.", nameof(TorchMlpOptions.ValidationSet));
-            if (o.ExampleWeightColumnName is { } w) TrainingColumns.CheckWeight(validationSet.Schema, w, "validation set");
-            validation = ReadRows(validationSet, "validation set", featureCount, classes, CheckAlive);
+                throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchTrainerOptions.ValidationSet));
+            _task.CheckValidationLabel(o.LabelColumnName, outputs, validationOutputs);
+            validation = ReadRows(validationSet, "validation set", featureCount, outputs, CheckAlive);
         }
 
         using var cancellation = new CancellationTokenSource();
@@ -238,18 +218,28 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         }
     }
 
-    private static void CheckSameShape(NetworkSpec network, int featureCount, int outputs, string what)
+    /// <summary>Checks the feature, label and weight columns of <paramref name="schema"/>; returns the feature count and the outputs the task needs.</summary>
+    internal static (int Features, int Outputs) CheckColumns(DataViewSchema schema, TorchTrainerOptions options, TaskColumns task, string dataName)
+    {
+        int featureCount = TrainingColumns.CheckFeatures(schema, options.FeatureColumnName, dataName);
+        var label = TrainingColumns.Find(schema, options.LabelColumnName, "label", nameof(TorchTrainerOptions.LabelColumnName), dataName);
+        int outputs = task.CheckLabel(label, dataName);
+        if (options.ExampleWeightColumnName is { } weightColumn) TrainingColumns.CheckWeight(schema, weightColumn, dataName);
+        return (featureCount, outputs);
+    }
+
+    private static void CheckFits(NetworkSpec network, int featureCount, int outputs, string what)
     {
         if (network.InputSize != featureCount || network.OutputSize != outputs)
             throw new ArgumentException(
                 $"The network of '{what}' takes {network.InputSize} features and gives {network.OutputSize} outputs; the data has {featureCount} features and needs {outputs} outputs.", what);
     }
 
-    private IBatchSource ReadRows(IDataView data, string dataName, int featureCount, int classes, Action checkAlive)
+    private IBatchSource ReadRows(IDataView data, string dataName, int featureCount, int outputs, Action checkAlive)
     {
         var o = _options;
         IBatchSource Stream() => new DataViewBatchSource(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
-            _task, featureCount, classes, dataName, o.ShuffleWindowRows, checkAlive);
+            _task, featureCount, outputs, dataName, o.ShuffleWindowRows, checkAlive);
         IBatchSource source;
         if (o.DataLoading == DataLoading.Streaming)
         {
@@ -259,7 +249,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         {
             // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
             var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
-                _task, featureCount, classes, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
+                _task, featureCount, outputs, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
             source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !o.ShuffleRows };
         }
         if (source.RowCount == 0)
@@ -288,24 +278,24 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     }
 }
 
-/// <summary>Trains a TorchSharp MLP for multiclass classification: softmax over the classes, cross-entropy loss, key-typed label.</summary>
+/// <summary>Trains a TorchSharp network for multiclass classification: one output per class, softmax, cross-entropy loss, key-typed label.</summary>
 public sealed class TorchNetworkMulticlassTrainer : TorchNetworkTrainer
 {
-    internal TorchNetworkMulticlassTrainer(IHostEnvironment env, TorchMlpMulticlassOptions options)
+    internal TorchNetworkMulticlassTrainer(IHostEnvironment env, TorchTrainerOptions options)
         : base(env, options, TrainingTask.MulticlassClassification) { }
 }
 
-/// <summary>Trains a TorchSharp MLP for binary classification: one logit, binary cross-entropy loss, Boolean label.</summary>
+/// <summary>Trains a TorchSharp network for binary classification: one logit, binary cross-entropy loss, Boolean label.</summary>
 public sealed class TorchNetworkBinaryTrainer : TorchNetworkTrainer
 {
-    internal TorchNetworkBinaryTrainer(IHostEnvironment env, TorchMlpBinaryOptions options)
+    internal TorchNetworkBinaryTrainer(IHostEnvironment env, TorchTrainerOptions options)
         : base(env, options, TrainingTask.BinaryClassification) { }
 }
 
-/// <summary>Trains a TorchSharp MLP for regression: one output, mean squared error, Single label.</summary>
+/// <summary>Trains a TorchSharp network for regression: one output, mean squared error, Single label.</summary>
 public sealed class TorchNetworkRegressionTrainer : TorchNetworkTrainer
 {
-    internal TorchNetworkRegressionTrainer(IHostEnvironment env, TorchMlpRegressionOptions options)
+    internal TorchNetworkRegressionTrainer(IHostEnvironment env, TorchTrainerOptions options)
         : base(env, options, TrainingTask.Regression) { }
 }
 

@@ -6,7 +6,7 @@ using MLNet.LrSchedules.Trainers.MLNetInternals;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// A fitted TorchSharp network in an ML.NET pipeline. Adds <c>Score</c> (and <c>Probability</c>,
+/// A fitted TorchSharp network (of any <see cref="NetworkSpec"/>) in an ML.NET pipeline. Adds <c>Score</c> (and <c>Probability</c>,
 /// <c>PredictedLabel</c> for classification) as ML.NET's evaluators and <c>PredictionEngine</c> expect, and is saved by
 /// <c>mlContext.Model.Save</c> with its schedule, scheduler and optimizer state and training history.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
 {
     private readonly object _gate = new();
     private readonly IHostEnvironment _env;
-    private MlpScorer? _scorer;
+    private NetworkScorer? _scorer;
     private bool _disposed;
 
     internal TorchNetworkTransformer(IHostEnvironment env, TorchNetworkModel model, ComputeDevice? scoringDevice = null)
@@ -32,7 +32,7 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
     }
 
     /// <summary>
-    /// Where rows are scored. A fitted transformer scores on <see cref="TorchMlpOptions.ScoringDevice"/> (default: the training
+    /// Where rows are scored. A fitted transformer scores on <see cref="TorchTrainerOptions.ScoringDevice"/> (default: the training
     /// device); a loaded one on <see cref="ComputeDevice.Auto"/> when it was trained on a GPU (the GPU where there is one, else the
     /// CPU), on the CPU otherwise. The saved weights do not depend on it.
     /// </summary>
@@ -58,7 +58,7 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
     public string FeatureColumnName => Model.FeatureColumnName;
 
     /// <summary>The type of the features column: a vector of <see cref="NetworkSpec.InputSize"/> Single values.</summary>
-    public DataViewType FeatureColumnType => new VectorDataViewType(NumberDataViewType.Single, Model.Network.InputSize);
+    public DataViewType FeatureColumnType => new VectorDataViewType(NumberDataViewType.Single, Model.InputSize);
 
     /// <summary>Always true: rows are scored one at a time, so a <c>PredictionEngine</c> can use it.</summary>
     public bool IsRowToRowMapper => true;
@@ -87,10 +87,14 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => MLNetModelStore.Save(ctx, TorchModelSerializer.ToEntries(Model));
 
-    /// <summary>Rebuilds a transformer from the entries read back from a model file (called by <see cref="MLNetModelStore"/>).</summary>
+    /// <summary>
+    /// Rebuilds a transformer from the entries read back from a model file (called by <see cref="MLNetModelStore"/>). Fails at
+    /// once when the network holds a module of your own that is not registered (<see cref="TorchModules"/>).
+    /// </summary>
     internal static TorchNetworkTransformer Load(IHostEnvironment env, IReadOnlyDictionary<string, byte[]> entries)
     {
         var (_, model) = TorchModelSerializer.FromEntries(entries, "The model file");
+        TorchModules.EnsureRegistered(model.Network, "Loading this model");
         return new TorchNetworkTransformer(env, model);
     }
 
@@ -103,13 +107,13 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
         return output;
     }
 
-    private MlpScorer Scorer()
+    private NetworkScorer Scorer()
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             // Built on first use: reading a model's metadata or saving it never needs the native TorchSharp runtime.
-            return _scorer ??= new MlpScorer(Model.Network, Model.Task, Model.Result.Weights, ScoringDevice);
+            return _scorer ??= new NetworkScorer(Model.Network, Model.Task, Model.Result.Weights, ScoringDevice);
         }
     }
 

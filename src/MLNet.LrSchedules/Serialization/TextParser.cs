@@ -421,7 +421,7 @@ internal sealed class TextParser
         throw Error(name.Position, $"Unknown schedule '{name.Text}'.{hint} Known schedules: {string.Join(", ", _registry.Schedules.Select(e => e.Name).Order(StringComparer.Ordinal))}.");
     }
 
-    private static int EditDistance(string a, string b)
+    internal static int EditDistance(string a, string b)
     {
         if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
         var previous = new int[b.Length + 1];
@@ -456,19 +456,8 @@ internal sealed class TextParser
     /// <summary>An error whose message shows the line of <paramref name="text"/> with a caret under <paramref name="position"/>.</summary>
     internal static LrScheduleFormatException Error(string text, int position, string problem, Exception? inner = null)
     {
-        position = Math.Clamp(position, 0, text.Length);
-        int lineStart = text.LastIndexOf('\n', Math.Max(0, position - 1)) is var n && n >= 0 && n < position ? n + 1 : 0;
-        int lineEnd = text.IndexOf('\n', position);
-        if (lineEnd < 0) lineEnd = text.Length;
-        int line = 1;
-        for (int i = 0; i < lineStart; i++) if (text[i] == '\n') line++;
-        int column = position - lineStart + 1;
-        // Long lines: show a window around the caret.
-        int from = Math.Max(lineStart, position - 60), to = Math.Min(lineEnd, position + 60);
-        string excerpt = (from > lineStart ? "…" : "") + text[from..to].Replace('\t', ' ').Replace('\r', ' ') + (to < lineEnd ? "…" : "");
-        int caret = position - from + (from > lineStart ? 1 : 0);
-        string message = $"{problem} (position {position}, line {line}, column {column})\n  {excerpt}\n  {new string(' ', caret)}^";
-        return new LrScheduleFormatException(message, position, line, column, inner);
+        var (message, at, line, column) = TextLocation.Describe(text, position, problem);
+        return new LrScheduleFormatException(message, at, line, column, inner);
     }
 
     private static List<Token> Tokenize(string text)
@@ -520,57 +509,13 @@ internal sealed class TextParser
     private static Token ReadNumber(string text, ref int i)
     {
         int start = i;
-        if (text[i] is '-' or '+') i++;
-        int digitsStart = i;
-        while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-        bool integer = true;
-        int intDigits = i - digitsStart, fracDigits = 0;
-        if (i < text.Length && text[i] == '.')
-        {
-            integer = false;
-            i++;
-            int fracStart = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            fracDigits = i - fracStart;
-        }
-        if (intDigits + fracDigits == 0) throw Error(text, start, "Expected a number.");
-        if (i < text.Length && text[i] is 'e' or 'E')
-        {
-            integer = false;
-            int exponent = i++;
-            if (i < text.Length && text[i] is '+' or '-') i++;
-            int expStart = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i])) i++;
-            if (i == expStart) throw Error(text, exponent, "Expected digits after the exponent 'e'.");
-        }
+        bool integer = TextScanner.ScanNumber(text, ref i, (at, problem) => Error(text, at, problem));
         string number = text[start..i];
         if (i < text.Length && text[i] == '%') { i++; return new Token(TokenKind.Percent, start, number + "%"); }
-        if (i < text.Length && (char.IsAsciiLetter(text[i]) || text[i] == '_'))
-            throw Error(text, i, $"Unexpected '{text[i]}' after the number {number}.");
+        TextScanner.RejectLetterAfterNumber(text, i, start, (at, problem) => Error(text, at, problem));
         return new Token(integer ? TokenKind.Integer : TokenKind.Number, start, number);
     }
 
-    private static string ReadString(string text, ref int i)
-    {
-        char quote = text[i];
-        int start = i++;
-        var builder = new StringBuilder();
-        while (true)
-        {
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char c = text[i++];
-            if (c == quote) return builder.ToString();
-            if (c != '\\') { builder.Append(c); continue; }
-            if (i >= text.Length) throw Error(text, start, "Unterminated string: no closing quote.");
-            char escaped = text[i++];
-            builder.Append(escaped switch
-            {
-                'n' => '\n',
-                't' => '\t',
-                'r' => '\r',
-                '\\' or '"' or '\'' => escaped,
-                _ => throw Error(text, i - 2, $"Unknown escape '\\{escaped}' in a string; use \\\\, \\\", \\', \\n, \\t or \\r."),
-            });
-        }
-    }
+    private static string ReadString(string text, ref int i) =>
+        TextScanner.ReadString(text, ref i, (at, problem) => Error(text, at, problem));
 }

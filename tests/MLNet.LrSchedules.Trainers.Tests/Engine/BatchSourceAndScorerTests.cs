@@ -56,7 +56,7 @@ public sealed class BatchSourceAndScorerTests
         var settings = Settings(TrainingTask.MulticlassClassification, Digits(dropout: 0.3), epochs: 1, batchSize: 64);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), null, null, null, TestContext.CancellationToken);
-        using var scorer = new MlpScorer(result.Network, TrainingTask.MulticlassClassification, result.Weights);
+        using var scorer = new NetworkScorer(result.Network, TrainingTask.MulticlassClassification, result.Weights);
 
         var all = new float[data.TestRows * 10];
         scorer.Score(data.TestFeatures, data.TestRows, all);
@@ -77,6 +77,6 @@ public sealed class BatchSourceAndScorerTests
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), null, null, null, TestContext.CancellationToken);
 
-        Assert.ThrowsExactly<ArgumentException>(() => new MlpScorer(Digits(hidden: 8), TrainingTask.MulticlassClassification, result.Weights));
+        Assert.ThrowsExactly<ArgumentException>(() => new NetworkScorer(Digits(hidden: 8), TrainingTask.MulticlassClassification, result.Weights));
     }
 }

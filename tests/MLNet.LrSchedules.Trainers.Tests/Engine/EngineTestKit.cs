@@ -20,11 +20,11 @@ internal static class EngineTestKit
         new(task, network, optimizer ?? new OptimizerSettings(OptimizerKind.Adam), schedule ?? new TestConstant(), learningRate,
             epochs, batchSize, stepUnit, seed, patience, restoreBestWeights, device);
 
-    public static NetworkSpec Digits(double dropout = 0, int hidden = 32) => new(64, [hidden], Activation.Relu, dropout, 10);
+    public static NetworkSpec Digits(double dropout = 0, int hidden = 32) => NetworkSpec.Mlp([hidden], Activation.Relu, dropout).Resolve(64, 10);
 
     public static float[] Score(TrainingResult result, TrainingTask task, float[] features, int rows)
     {
-        using var scorer = new MlpScorer(result.Network, task, result.Weights);
+        using var scorer = new NetworkScorer(result.Network, task, result.Weights);
         var output = new float[rows * scorer.OutputsPerRow];
         scorer.Score(features, rows, output);
         return output;

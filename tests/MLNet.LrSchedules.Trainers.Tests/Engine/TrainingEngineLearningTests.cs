@@ -27,13 +27,13 @@ public sealed class TrainingEngineLearningTests
     public void BreastCancer_Binary_HeldOutAccuracyAbove95Percent()
     {
         var data = EngineData.Load("breast_cancer");
-        var settings = Settings(TrainingTask.BinaryClassification, new NetworkSpec(30, [16], Activation.Tanh, 0, 1), new TestLinearDecay(),
+        var settings = Settings(TrainingTask.BinaryClassification, NetworkSpec.Mlp([16], Activation.Tanh, 0).Resolve(30, 1), new TestLinearDecay(),
             new OptimizerSettings(OptimizerKind.Adam), learningRate: 3e-3, epochs: 20, batchSize: 32);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
 
         var logits = Score(result, settings.Task, data.TestFeatures, data.TestRows);
-        double accuracy = logits.Zip(data.TestLabels).Count(p => (MlpScorer.Sigmoid(p.First) > 0.5f) == (p.Second > 0.5f)) / (double)data.TestRows;
+        double accuracy = logits.Zip(data.TestLabels).Count(p => (NetworkScorer.Sigmoid(p.First) > 0.5f) == (p.Second > 0.5f)) / (double)data.TestRows;
         TestContext.WriteLine($"breast cancer held-out accuracy {accuracy:F4}");
         Assert.IsGreaterThan(0.95, accuracy);
         Assert.AreEqual(accuracy, result.History.Epochs[^1].ValidationMetric!.Value, 1e-9);
@@ -43,7 +43,7 @@ public sealed class TrainingEngineLearningTests
     public void Diabetes_Regression_HeldOutRSquaredAbove033()
     {
         var data = EngineData.Load("diabetes", standardizeLabel: true);
-        var settings = Settings(TrainingTask.Regression, new NetworkSpec(10, [16], Activation.Tanh, 0, 1), new TestLinearDecay(),
+        var settings = Settings(TrainingTask.Regression, NetworkSpec.Mlp([16], Activation.Tanh, 0).Resolve(10, 1), new TestLinearDecay(),
             new OptimizerSettings(OptimizerKind.Adam), learningRate: 3e-3, epochs: 40, batchSize: 32);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);

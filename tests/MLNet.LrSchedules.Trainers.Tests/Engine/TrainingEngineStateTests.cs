@@ -32,6 +32,17 @@ public sealed class TrainingEngineStateTests
         Assert.AreEqual(resumed.StepsCompleted - 1, ((TestHypergradientState)resumed.SchedulerState.Reactive!).Reports);
     }
 
+    [TestMethod]
+    public void Cnn_WithBatchNormAndDropout_ResumedFromItsCheckpoint_IsExact()
+    {
+        var data = EngineData.Load("digits");
+        var settings = Settings(TrainingTask.MulticlassClassification, Networks.SequentialNetworkTests.DigitsCnn(dropout: 0.3), new TestLinearDecay(),
+            new OptimizerSettings(OptimizerKind.AdamW, WeightDecay: 1e-4, GradientClipNorm: 5), learningRate: 3e-3, epochs: 3, batchSize: 128);
+
+        var resumed = AssertResumeIsExact(settings, data, interruptAfter: 2, repeats: 3);
+        Assert.AreEqual(3, resumed.EpochsCompleted);
+    }
+
     /// <summary>
     /// Interrupts and resumes the run <paramref name="repeats"/> times against one uninterrupted run: a result that depended on
     /// where memory happened to sit (it once did, one run in three) would differ in one of them.
@@ -125,7 +136,7 @@ public sealed class TrainingEngineStateTests
         var data = EngineData.Load("diabetes", standardizeLabel: true);
         long batches = (data.TrainRows + 31) / 32;
         // One good epoch, then a rate no network survives.
-        var settings = Settings(TrainingTask.Regression, new NetworkSpec(10, [16], Activation.Relu, 0, 1), new TestJump(batches, 1e12),
+        var settings = Settings(TrainingTask.Regression, NetworkSpec.Mlp([16], Activation.Relu, 0).Resolve(10, 1), new TestJump(batches, 1e12),
             new OptimizerSettings(OptimizerKind.Sgd, Momentum: 0.9), learningRate: 1e-2, epochs: 5, batchSize: 32);
         using var engine = new TrainingEngine(settings);
 
@@ -209,7 +220,7 @@ public sealed class TrainingEngineStateTests
     {
         var data = EngineData.Load("breast_cancer");
         // A rate high enough to make the validation loss wander.
-        var settings = Settings(TrainingTask.BinaryClassification, new NetworkSpec(30, [64], Activation.Relu, 0, 1), learningRate: 3e-2,
+        var settings = Settings(TrainingTask.BinaryClassification, NetworkSpec.Mlp([64], Activation.Relu, 0).Resolve(30, 1), learningRate: 3e-2,
             epochs: 8, batchSize: 16, restoreBestWeights: true);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);

@@ -106,7 +106,9 @@ public sealed class TrainingHistoryAndSourcesTests
         var good = Settings(TrainingTask.MulticlassClassification, Digits());
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingEngine(good with { Epochs = 0 })).Message, "Epochs must be > 0; received 0");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new TrainingEngine(good with { Task = TrainingTask.Regression })).Message, "OutputSize = 1; received 10");
-        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new TrainingEngine(good with { Network = Digits(dropout: 1) })).Message, "Dropout must be in [0, 1)");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Digits(dropout: 1)).Message, "Parameter 'dropout' must be in [0, 1); received 1.");
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new TrainingEngine(good with { Network = NetworkSpec.Mlp([32]) })).Message,
+            "EngineSettings.Network must be a resolved spec, with its input size and the task's head; received 'linear(32) >> relu'.");
         StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => new TrainingEngine(good with { Optimizer = new OptimizerSettings(OptimizerKind.Sgd, Momentum: 0, Nesterov: true) })).Message, "Nesterov");
     }
 }

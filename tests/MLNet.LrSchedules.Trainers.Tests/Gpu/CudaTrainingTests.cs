@@ -93,7 +93,7 @@ public sealed class CudaTrainingTests
             var times = new Dictionary<ComputeDevice, double>();
             foreach (var device in new[] { ComputeDevice.Cpu, ComputeDevice.Cuda })
             {
-                var settings = EngineTestKit.Settings(TrainingTask.MulticlassClassification, new NetworkSpec(Mnist.Features, [hidden], Activation.Relu, 0, 10),
+                var settings = EngineTestKit.Settings(TrainingTask.MulticlassClassification, NetworkSpec.Mlp([hidden], Activation.Relu, 0).Resolve(Mnist.Features, 10),
                     epochs: 3, batchSize: 128, learningRate: 1e-3, device: device);
                 using var engine = new TrainingEngine(settings);
                 var clock = Stopwatch.StartNew();
@@ -111,7 +111,7 @@ public sealed class CudaTrainingTests
 
     private static float[] Score(TrainingResult result, EngineData data, ComputeDevice device)
     {
-        using var scorer = new MlpScorer(result.Network, TrainingTask.MulticlassClassification, result.Weights, device);
+        using var scorer = new NetworkScorer(result.Network, TrainingTask.MulticlassClassification, result.Weights, device);
         var output = new float[data.TestRows * scorer.OutputsPerRow];
         scorer.Score(data.TestFeatures, data.TestRows, output);
         return output;

@@ -62,7 +62,7 @@ public sealed class EndToEndTests
         Assert.AreEqual(metrics.MicroAccuracy, reloadedMetrics.MicroAccuracy);
 
         var info = TorchModelInfo.Read(path);
-        Assert.AreEqual(1, info.FormatVersion);
+        Assert.AreEqual(2, info.FormatVersion);
         Assert.AreEqual(TrainingTask.MulticlassClassification, info.Task);
         Assert.AreEqual(64, info.Network.InputSize);
         Assert.AreEqual(10, info.Network.OutputSize);
@@ -163,7 +163,7 @@ public sealed class EndToEndTests
 
         var all = TorchModelInfo.ReadAll(path);
         CollectionAssert.AreEqual(new[] { 1, 2 }, all.Select(i => i.EpochsCompleted).ToArray());
-        CollectionAssert.AreEqual(new[] { 4, 8 }, all.Select(i => i.Network.HiddenLayers[0]).ToArray());
+        CollectionAssert.AreEqual(new[] { 4, 8 }, all.Select(i => ((LinearLayer)i.Network.Layers[0]).OutFeatures).ToArray());
         var e = Assert.ThrowsExactly<TorchModelFormatException>(() => TorchModelInfo.Read(path));
         Assert.Contains("holds 2 TorchSharp MLPs", e.Message);
 

@@ -21,7 +21,7 @@ public sealed class OnnxExportFailureTests
     {
         var model = SmallRegression();
         var layers = NetworkLayers.Of(model.Network).ToList();
-        layers.Insert(2, new SquashLayer("hidden.0.squash"));
+        layers.Insert(2, new SquashLayer("0.squash"));
         var graph = new RecordingGraph(model.FeatureColumnName);
         bool parametersRead = false;
 
@@ -32,8 +32,8 @@ public sealed class OnnxExportFailureTests
         }));
 
         Assert.AreEqual(
-            "Layer 2 ('hidden.0.squash', Squash()) of the network cannot be exported to ONNX: no ONNX form is known for SquashLayer. "
-            + "Exportable layer kinds: ActivationLayer, DropoutLayer, LinearLayer.", e.Message);
+            "Layer 2 ('0.squash', Squash()) of the network cannot be exported to ONNX: no ONNX form is known for SquashLayer. "
+            + "Exportable layer kinds: Activation, Dropout, Linear.", e.Message);
         Assert.IsEmpty(graph.Nodes, "no node is written for a network that cannot be exported whole");
         Assert.IsFalse(parametersRead);
     }
@@ -47,7 +47,7 @@ public sealed class OnnxExportFailureTests
         var e = Assert.ThrowsExactly<OnnxExportException>(() => TorchNetworkOnnx.Export(
             new RecordingGraph(model.FeatureColumnName), model, layers, () => NetworkParameters.Read(model.Network, model.Result.Weights)));
 
-        StringAssert.StartsWith(e.Message, "The network's parameters 'output.weight', 'output.bias' belong to no exported layer");
+        StringAssert.StartsWith(e.Message, "The network's parameters '2.weight', '2.bias' belong to no exported layer");
     }
 
     [TestMethod]
@@ -64,12 +64,29 @@ public sealed class OnnxExportFailureTests
     public void LinearWeightOfAnotherShape_Fails_NamingBothShapes()
     {
         var model = SmallRegression();
-        var layers = NetworkLayers.Of(model.Network).Select(l => l is LinearLayer { Name: "output" } linear ? linear with { InFeatures = 9 } : l).ToList();
+        var layers = NetworkLayers.Of(model.Network).Select(l => l is LinearExport { Name: "2" } linear ? linear with { InFeatures = 9 } : l).ToList();
 
         var e = Assert.ThrowsExactly<OnnxExportException>(() => TorchNetworkOnnx.Export(
             new RecordingGraph(model.FeatureColumnName), model, layers, () => NetworkParameters.Read(model.Network, model.Result.Weights)));
 
-        Assert.AreEqual("Layer 'output' (Linear(9, 1)) expects 'output.weight' of shape [1, 9]; the trained network's is [1, 8].", e.Message);
+        Assert.AreEqual("Layer '2' (Linear(9, 1)) expects '2.weight' of shape [1, 9]; the trained network's is [1, 8].", e.Message);
+    }
+
+    [TestMethod]
+    public void NetworkWithALayerWithoutOnnxForm_Fails_NamingTheLayer()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Load(ml, "digits")).Transform(TestData.Load(ml, "digits")));
+        var model = ml.MulticlassClassification.Trainers.TorchNetwork(NetworkSpec.Parse("linear(64) >> relu >> reshape(1, 8, 8) >> conv2d(2, kernel=3) >> flatten"), epochs: 1)
+            .Fit(data).Model;
+        var graph = new RecordingGraph(model.FeatureColumnName);
+
+        var e = Assert.ThrowsExactly<OnnxExportException>(() => TorchNetworkOnnx.Export(graph, model));
+
+        Assert.AreEqual(
+            "Layer 2 ('2', reshape(1, 8, 8)) of the network cannot be exported to ONNX: no ONNX form is known for reshape. "
+            + "Exportable layer kinds: Activation, Dropout, Linear.", e.Message);
+        Assert.IsEmpty(graph.Nodes);
     }
 
     /// <summary>A layer kind that no emitter knows, as a user's own module would be.</summary>

@@ -207,7 +207,7 @@ public sealed class LrRangeTestTests
         Assert.Contains("MapValueToKey", notKey.Message);
 
         Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.FindLearningRate(null!, Options()));
-        Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.FindLearningRate(data, null!));
+        Assert.ThrowsExactly<ArgumentNullException>(() => ml.MulticlassClassification.Trainers.FindLearningRate(data, (TorchMlpMulticlassOptions)null!));
     }
 
     [TestMethod]
@@ -227,7 +227,7 @@ public sealed class LrRangeTestTests
         var features = Enumerable.Range(0, rows * 4).Select(_ => (float)random.NextDouble()).ToArray();
         var labels = Enumerable.Range(0, rows).Select(i => (float)(i % 2)).ToArray();
         var source = new InMemoryBatchSource(features, labels, 4);
-        var settings = new EngineSettings(TrainingTask.MulticlassClassification, new NetworkSpec(4, [8], Activation.Relu, 0, 2),
+        var settings = new EngineSettings(TrainingTask.MulticlassClassification, NetworkSpec.Mlp([8], Activation.Relu, 0).Resolve(4, 2),
             new OptimizerSettings(OptimizerKind.Sgd, Momentum: 0), new ConstantSchedule(), 0.1, 1, 16, ScheduleStepUnit.Step, 1, null, false, ComputeDevice.Cpu);
 
         using var canceled = new CancellationTokenSource();

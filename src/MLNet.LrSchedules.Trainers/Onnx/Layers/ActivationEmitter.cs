@@ -4,9 +4,9 @@ namespace MLNet.LrSchedules.Trainers.Onnx;
 /// Relu and Tanh as the ONNX operators; Gelu as the exact, erf-based form that TorchSharp's <c>gelu</c> computes
 /// (<c>0.5·x·(1 + erf(x/√2))</c>; ML.NET's exporter writes opset 12 at most, before ONNX's own Gelu of opset 20).
 /// </summary>
-internal sealed class ActivationEmitter : LayerEmitter<ActivationLayer>
+internal sealed class ActivationEmitter : LayerEmitter<ActivationExport>
 {
-    protected override string Emit(LayerContext context, ActivationLayer layer, string input) => layer.Kind switch
+    protected override string Emit(LayerContext context, ActivationExport layer, string input) => layer.Kind switch
     {
         Activation.Relu => context.Node("Relu", $"{layer.Name}.Relu", [input]),
         Activation.Tanh => context.Node("Tanh", $"{layer.Name}.Tanh", [input]),

@@ -55,8 +55,8 @@ internal static class LayerEmitters
             var layer = layers[i];
             if (!Default.TryGetValue(layer.GetType(), out var emitter))
                 throw new OnnxExportException(
-                    $"Layer {i} ('{layer.Name}', {layer.Describe()}) of the network cannot be exported to ONNX: no ONNX form is known for {layer.GetType().Name}. "
-                    + $"Exportable layer kinds: {string.Join(", ", Default.Keys.Select(t => t.Name).Order(StringComparer.Ordinal))}.");
+                    $"Layer {i} ('{layer.Name}', {layer.Describe()}) of the network cannot be exported to ONNX: no ONNX form is known for {layer.KindName}. "
+                    + $"Exportable layer kinds: {string.Join(", ", Default.Keys.Select(t => t.Name[..^"Export".Length]).Order(StringComparer.Ordinal))}.");
             plan.Add((layer, emitter));
         }
         return plan;

@@ -4,41 +4,46 @@ using static TorchSharp.torch;
 namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
-/// Scores rows with a trained multilayer perceptron: softmax probabilities (multiclass), the logit (binary; the
-/// probability is its sigmoid, see <see cref="Sigmoid"/>) or the value (regression).
+/// Scores rows with a trained network of any spec: softmax probabilities (multiclass), the logit (binary; the probability is
+/// its sigmoid, see <see cref="Sigmoid"/>) or the value (regression).
 /// </summary>
 /// <remarks>
 /// Thread-safe: calls are serialized by a lock (ML.NET may score from several threads); the network runs in eval mode
-/// (no dropout) without gradient tracking.
+/// (no dropout, batch norm with its running statistics) without gradient tracking.
 /// </remarks>
-public sealed class MlpScorer : IDisposable
+public sealed class NetworkScorer : IDisposable
 {
-    private readonly MlpNetwork _network;
+    private readonly SequentialNetwork _network;
+    private readonly TaskObjective _objective;
     private readonly Device _device;
+    private readonly int _inputSize;
     private readonly object _gate = new();
     private bool _disposed;
 
-    /// <summary>Loads <paramref name="weights"/> into a network of shape <paramref name="network"/> on <paramref name="device"/>.</summary>
-    /// <param name="network">The network's shape.</param>
+    /// <summary>Loads <paramref name="weights"/> into the network of <paramref name="network"/> on <paramref name="device"/>.</summary>
+    /// <param name="network">The resolved spec of the network (<see cref="TrainingResult.Network"/>).</param>
     /// <param name="task">The task the network was trained for; decides the outputs.</param>
     /// <param name="weights">Weights in TorchSharp's module format (<see cref="TrainingResult.Weights"/>).</param>
     /// <param name="device">Where to score.</param>
-    public MlpScorer(NetworkSpec network, TrainingTask task, byte[] weights, ComputeDevice device = ComputeDevice.Cpu)
+    /// <exception cref="ArgumentException">The spec is not resolved, its outputs do not fit the task, or the weights are not this network's.</exception>
+    /// <exception cref="InvalidOperationException">The spec holds a module of your own that is not registered (<see cref="TorchModules"/>).</exception>
+    public NetworkScorer(NetworkSpec network, TrainingTask task, byte[] weights, ComputeDevice device = ComputeDevice.Cpu)
     {
-        NetworkSpecs.Validate(network);
-        ArgumentNullException.ThrowIfNull(weights);
-        if (!Enum.IsDefined(task))
-            throw new ArgumentOutOfRangeException(nameof(task), task, $"Parameter 'task' must be MulticlassClassification, BinaryClassification or Regression; received {task}.");
-        if (task != TrainingTask.MulticlassClassification && network.OutputSize != 1)
-            throw new ArgumentException($"A {task} network needs OutputSize = 1; received {network.OutputSize}.", nameof(network));
-        Task = task;
+        Check.NotNull(network);
+        Check.NotNull(weights);
+        _objective = TaskObjective.For(task);
+        if (network.InputSize is not { } inputSize)
+            throw new ArgumentException($"Parameter 'network' must be a resolved spec (with its input size); received '{network}'.", nameof(network));
+        if (network.OutputSize is { } outputs) _objective.CheckOutputs(outputs, nameof(network));
+        _inputSize = inputSize;
         Network = network;
         _device = TorchDevices.Resolve(device);
-        _network = new MlpNetwork(network, 0);
+        _network = new SequentialNetwork(network, 0);
         try
         {
+            _objective.CheckOutputs(_network.OutputSize, nameof(network));
             _network.LoadWeights(weights);
-            if (_device.type != TorchSharp.DeviceType.CPU) _network.to(_device);
+            if (_device.type != DeviceType.CPU) _network.to(_device);
             _network.eval();
         }
         catch
@@ -48,14 +53,14 @@ public sealed class MlpScorer : IDisposable
         }
     }
 
-    /// <summary>The network's shape.</summary>
+    /// <summary>The network's resolved spec.</summary>
     public NetworkSpec Network { get; }
 
     /// <summary>The task; decides what <see cref="Score"/> writes.</summary>
-    public TrainingTask Task { get; }
+    public TrainingTask Task => _objective.Task;
 
     /// <summary>Values written per row: the class count for multiclass, 1 otherwise.</summary>
-    public int OutputsPerRow => Network.OutputSize;
+    public int OutputsPerRow => _network.OutputSize;
 
     /// <summary>
     /// Scores <paramref name="rows"/> rows of <paramref name="features"/> (row-major) into <paramref name="output"/>
@@ -65,8 +70,8 @@ public sealed class MlpScorer : IDisposable
     {
         if (rows < 0)
             throw new ArgumentOutOfRangeException(nameof(rows), rows, $"Parameter 'rows' must be >= 0; received {rows}.");
-        if (features.Length != (long)rows * Network.InputSize)
-            throw new ArgumentException($"Parameter 'features' must hold rows × InputSize = {(long)rows * Network.InputSize} values; received {features.Length}.", nameof(features));
+        if (features.Length != (long)rows * _inputSize)
+            throw new ArgumentException($"Parameter 'features' must hold rows × InputSize = {(long)rows * _inputSize} values; received {features.Length}.", nameof(features));
         if (output.Length < (long)rows * OutputsPerRow)
             throw new ArgumentException($"Parameter 'output' must hold at least rows × OutputsPerRow = {(long)rows * OutputsPerRow} values; received {output.Length}.", nameof(output));
         if (rows == 0) return;
@@ -75,11 +80,10 @@ public sealed class MlpScorer : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var input = HostTensors.Float32(features, rows, Network.InputSize);
-            if (_device.type != TorchSharp.DeviceType.CPU) input = input.to(_device);
-            var result = _network.forward(input);
-            if (Task == TrainingTask.MulticlassClassification) result = result.softmax(1);
-            if (result.device_type != TorchSharp.DeviceType.CPU) result = result.cpu();
+            var input = HostTensors.Float32(features, rows, _inputSize);
+            if (_device.type != DeviceType.CPU) input = input.to(_device);
+            var result = _objective.Predict(_network.forward(input));
+            if (result.device_type != DeviceType.CPU) result = result.cpu();
             result.contiguous().data<float>().CopyTo(output[..(rows * OutputsPerRow)]);
         }
     }

@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+
+namespace MLNet.LrSchedules.Trainers;
+
+/// <summary>Scores the validation source after an epoch: the (weighted) mean loss and the task's metric, in evaluation mode.</summary>
+internal static class Validation
+{
+    public static (double? Loss, double? Metric) Run(nn.Module<Tensor, Tensor> network, TaskObjective objective, BatchFeed feed,
+        IBatchSource validation, EngineSettings settings, int epoch)
+    {
+        network.eval();
+        using var _ = no_grad();
+        double lossSum = 0, weightSum = 0, metricSum = 0;
+        long rows = 0;
+        foreach (var batch in validation.ReadBatches(settings.BatchSize, epoch, settings.Seed, shuffle: false))
+        {
+            feed.CheckBatch(batch, validation.FeatureCount);
+            using var scope = NewDisposeScope();
+            var (input, labels, weights) = feed.ToTensors(batch, validation.FeatureCount);
+            var output = network.forward(input);
+            var perExample = objective.PerExampleLoss(output, labels);
+            if (weights is null)
+            {
+                lossSum += perExample.sum().item<float>();
+                weightSum += batch.Rows;
+            }
+            else
+            {
+                lossSum += perExample.mul(weights).sum().item<float>();
+                weightSum += weights.sum().item<float>();
+            }
+            metricSum += objective.MetricSum(output, labels);
+            rows += batch.Rows;
+        }
+        if (rows == 0) return (null, null);
+        return (lossSum / weightSum, objective.Metric(metricSum, rows));
+    }
+}
