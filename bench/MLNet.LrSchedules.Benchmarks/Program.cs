@@ -24,6 +24,18 @@ if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-g
 }
 if (args.Length > 0 && args[0] == "overhead-quick")
     return MLNet.LrSchedules.Benchmarks.Training.QuickOverhead.Run(args[1..]);
+if (args.Length > 0 && args[0] == "threads")
+{
+    try
+    {
+        return MLNet.LrSchedules.Benchmarks.Training.ThreadsBenchmark.Run(args[1..]);
+    }
+    catch (UsageException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+}
 if (args.Length > 0 && args[0] == "scale")
     return MLNet.LrSchedules.Benchmarks.Training.ScaleBenchmark.Run(args[1..]);
 if (args.Contains("--list-samples"))

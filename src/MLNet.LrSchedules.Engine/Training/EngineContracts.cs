@@ -93,6 +93,9 @@ public sealed record OptimizerSettings(
 /// <param name="EarlyStoppingPatience">Epochs without a better monitored loss before stopping; null never stops early.</param>
 /// <param name="RestoreBestWeights">Whether the result holds the best epoch's weights.</param>
 /// <param name="Device">Where to train.</param>
+/// <param name="NumberOfThreads">libtorch's intra-op CPU threads while training; null lets the engine choose from the work of a
+/// step (docs/THREADS.md). The engine's checkpoints and results hold the count it used. Results on the CPU are bit-reproducible for
+/// a given count; another count may change the last bits (sums are split differently among threads).</param>
 public sealed record EngineSettings(
     TrainingTask Task,
     NetworkSpec Network,
@@ -105,7 +108,8 @@ public sealed record EngineSettings(
     int Seed,
     int? EarlyStoppingPatience,
     bool RestoreBestWeights,
-    ComputeDevice Device);
+    ComputeDevice Device,
+    int? NumberOfThreads = null);
 
 /// <summary>One mini-batch, row-major.</summary>
 /// <param name="Features">rows × featureCount values.</param>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using MLNet.LrSchedules.Trainers.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -71,6 +72,12 @@ public sealed class TrainingEngine : IDisposable
         try
         {
             _objective.CheckOutputs(_network.OutputSize, nameof(settings));
+            // The count is part of the run (it can change the last bits), so checkpoints and results record the one used. A step
+            // costs about three forward passes of its batch: the forward, and the backward's input and weight gradients.
+            _settings = settings with
+            {
+                NumberOfThreads = settings.NumberOfThreads ?? TorchThreads.ForWork(checked(3L * settings.BatchSize * _network.MultiplyAddsPerExample())),
+            };
             if (resumeFrom is not null) _network.LoadWeights(resumeFrom.Weights);
             else if (initialWeights is not null) _network.LoadWeights(initialWeights);
             if (_device.type != DeviceType.CPU) _network.to(_device);
@@ -93,7 +100,7 @@ public sealed class TrainingEngine : IDisposable
         }
     }
 
-    /// <summary>The run's settings.</summary>
+    /// <summary>The run's settings, with <see cref="EngineSettings.NumberOfThreads"/> resolved to the count this run uses.</summary>
     public EngineSettings Settings => _settings;
 
     /// <summary>The device the network lives on (for example "cpu" or "cuda:0").</summary>
@@ -162,6 +169,8 @@ public sealed class TrainingEngine : IDisposable
         if (_scheduler.Momentum is not null && !Optimizers.HasMomentum(_settings.Optimizer.Kind))
             logger?.LogWarning("The schedule cycles momentum but {Optimizer} has no momentum; only the learning rate follows the schedule.", _settings.Optimizer.Kind);
 
+        // On this thread only, for this call: another run on another thread keeps its own count, and the caller's comes back.
+        using var threads = TorchThreads.Use(_settings.NumberOfThreads!.Value);
         _feed.Prepare(train);
         var stopReason = TrainingStopReason.Completed;
         var clock = Stopwatch.StartNew();
@@ -336,6 +345,8 @@ public sealed class TrainingEngine : IDisposable
             throw new ArgumentOutOfRangeException(nameof(settings), settings.Epochs, $"EngineSettings.Epochs must be > 0; received {settings.Epochs}.");
         if (settings.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(settings), settings.BatchSize, $"EngineSettings.BatchSize must be > 0; received {settings.BatchSize}.");
+        if (settings.NumberOfThreads is { } threads && threads <= 0)
+            throw new ArgumentOutOfRangeException(nameof(settings), threads, $"EngineSettings.NumberOfThreads must be > 0 (or null to let the engine choose); received {threads}.");
         if (settings.EarlyStoppingPatience is { } patience && patience <= 0)
             throw new ArgumentOutOfRangeException(nameof(settings), patience, $"EngineSettings.EarlyStoppingPatience must be > 0 (or null); received {patience}.");
         TaskObjective objective;

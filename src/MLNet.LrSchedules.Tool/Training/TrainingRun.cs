@@ -21,7 +21,8 @@ internal sealed record TrainingSpec(
     double WeightDecay,
     double Dropout,
     int Seed,
-    ComputeDevice Device)
+    ComputeDevice Device,
+    int? Threads = null)
 {
     /// <summary>
     /// The default for the embedded MNIST sample: MLP [512], AdamW, one-cycle to 2e-3 (beta1 cycled), 10 epochs of batch 32.
@@ -53,6 +54,7 @@ internal sealed record TrainingSpec(
         o.Dropout = Dropout;
         o.Seed = Seed;
         o.Device = Device;
+        o.NumberOfThreads = Threads;
     }
 }
 

@@ -150,7 +150,8 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         EngineSettings settings;
         if (resumeFrom is not null)
         {
-            settings = resumeFrom.Settings;
+            // The saved count reproduces the run bit for bit; an explicit NumberOfThreads trades that for speed on this machine.
+            settings = resumeFrom.Settings with { NumberOfThreads = o.NumberOfThreads ?? resumeFrom.Settings.NumberOfThreads };
             CheckFits(resumeFrom.Network, featureCount, outputs, "checkpoint");
         }
         else
