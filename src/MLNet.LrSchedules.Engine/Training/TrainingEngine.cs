@@ -189,7 +189,7 @@ public sealed class TrainingEngine : IDisposable
                 double trainingLoss = RunEpoch(train, epoch, steps, progress, logger, clock, stepsAtStart, cancellationToken);
                 var (validationLoss, validationMetric) = validation is null
                     ? (null, null)
-                    : Validation.Run(_network, _objective, _feed, validation, _settings, epoch);
+                    : Validation.Run(_network, _objective, _feed, validation, epoch);
 
                 double monitored = validationLoss ?? trainingLoss;
                 if (!double.IsFinite(monitored))

@@ -172,16 +172,32 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         }
         TorchModules.EnsureRegistered(settings.Network, resumeFrom is not null ? "Resuming this run" : "Training this network");
 
-        var train = ReadRows(input, "training data", featureCount, outputs, CheckAlive);
-        IBatchSource? validation = null;
-        if (o.ValidationSet is { } validationSet)
+        IBatchSource? train = null, validation = null;
+        try
         {
-            var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
-            if (validationFeatures != featureCount)
-                throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchTrainerOptions.ValidationSet));
-            _task.CheckValidationLabel(o.LabelColumnName, outputs, validationOutputs);
-            validation = ReadRows(validationSet, "validation set", featureCount, outputs, CheckAlive);
+            train = ReadRows(input, "training data", featureCount, outputs, CheckAlive);
+            if (o.ValidationSet is { } validationSet)
+            {
+                var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
+                if (validationFeatures != featureCount)
+                    throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchTrainerOptions.ValidationSet));
+                _task.CheckValidationLabel(o.LabelColumnName, outputs, validationOutputs);
+                validation = ReadRows(validationSet, "validation set", featureCount, outputs, CheckAlive);
+            }
+            return Train(input, settings, train, validation, resumeFrom, initialModel, keyValues, host, pipeline);
         }
+        finally
+        {
+            // Rows read into memory live in native tensors: freed as soon as training is over.
+            (train as IDisposable)?.Dispose();
+            (validation as IDisposable)?.Dispose();
+        }
+    }
+
+    private TorchNetworkTransformer Train(IDataView input, EngineSettings settings, IBatchSource train, IBatchSource? validation, TrainingCheckpoint? resumeFrom,
+        TorchNetworkTransformer? initialModel, LabelKeyValues? keyValues, IHost host, CheckpointPipeline? pipeline)
+    {
+        var o = _options;
 
         using var cancellation = new CancellationTokenSource();
         var progress = new CancellationProgress(o.Progress, () => MLNetHost.IsCanceled(host), cancellation);
@@ -249,13 +265,13 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         else
         {
             // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
-            var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
-                _task, featureCount, outputs, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
-            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !o.ShuffleRows };
+            source = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
+                _task, featureCount, outputs, dataName, checkAlive, inDataOrder: !o.ShuffleRows, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null)
+                ?? Stream();
         }
         if (source.RowCount == 0)
             throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
-        return o.ShuffleRows || source is InMemoryBatchSource ? source : new InOrder(source);
+        return o.ShuffleRows || source is ResidentBatchSource ? source : new InOrder(source);
     }
 
     /// <summary>Serves a source's batches in the data's order (the engine asks for shuffled training batches).</summary>
