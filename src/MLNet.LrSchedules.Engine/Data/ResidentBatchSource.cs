@@ -88,11 +88,14 @@ internal sealed class ResidentBatchSource : IBatchSource, IDisposable
 /// Collects rows straight into native memory for a <see cref="ResidentBatchSource"/>: one tensor when the row count is known,
 /// else chunks of rows joined once at the end. Labels and weights (one float per row) are collected in managed lists.
 /// </summary>
-internal sealed class ResidentRowsBuilder(int featureCount, long? knownRows) : IDisposable
+/// <param name="featureCount">Features per row.</param>
+/// <param name="knownRows">The row count when the data knows it: one tensor of exactly that size.</param>
+/// <param name="chunkRows">Rows per chunk when the count is unknown; default 64 MB of features.</param>
+internal sealed class ResidentRowsBuilder(int featureCount, long? knownRows, long? chunkRows = null) : IDisposable
 {
     private const long ChunkBytes = 64L << 20;
     private readonly List<Tensor> _chunks = [];
-    private readonly long _chunkRows = knownRows is > 0 ? knownRows.Value : Math.Max(1, ChunkBytes / (4L * featureCount));
+    private readonly long _chunkRows = knownRows is > 0 ? knownRows.Value : chunkRows ?? Math.Max(1, ChunkBytes / (4L * featureCount));
     private long _rowsInLastChunk;
     private readonly List<float> _labels = knownRows is > 0 and <= int.MaxValue ? new((int)knownRows.Value) : [];
     private readonly List<float> _weights = [];
