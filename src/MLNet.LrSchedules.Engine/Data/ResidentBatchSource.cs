@@ -88,17 +88,28 @@ internal sealed class ResidentBatchSource : IBatchSource, IDisposable
 /// Collects rows straight into native memory for a <see cref="ResidentBatchSource"/>: one tensor when the row count is known,
 /// else chunks of rows joined once at the end. Labels and weights (one float per row) are collected in managed lists.
 /// </summary>
-/// <param name="featureCount">Features per row.</param>
-/// <param name="knownRows">The row count when the data knows it: one tensor of exactly that size.</param>
-/// <param name="chunkRows">Rows per chunk when the count is unknown; default 64 MB of features.</param>
-internal sealed class ResidentRowsBuilder(int featureCount, long? knownRows, long? chunkRows = null) : IDisposable
+internal sealed class ResidentRowsBuilder : IDisposable
 {
     private const long ChunkBytes = 64L << 20;
+    private readonly int _featureCount;
     private readonly List<Tensor> _chunks = [];
-    private readonly long _chunkRows = knownRows is > 0 ? knownRows.Value : chunkRows ?? Math.Max(1, ChunkBytes / (4L * featureCount));
+    private readonly long _chunkRows;
     private long _rowsInLastChunk;
-    private readonly List<float> _labels = knownRows is > 0 and <= int.MaxValue ? new((int)knownRows.Value) : [];
+    private readonly List<float> _labels;
     private readonly List<float> _weights = [];
+
+    /// <param name="featureCount">Features per row.</param>
+    /// <param name="knownRows">The row count when the data knows it: one tensor of exactly that size.</param>
+    /// <param name="chunkRows">Rows per chunk when the count is unknown; default 64 MB of features.</param>
+    public ResidentRowsBuilder(int featureCount, long? knownRows, long? chunkRows = null)
+    {
+        // The first tensor of a run may be allocated here, before the engine exists: libtorch must be loaded the library's
+        // way first (the native fix, OpenMP's settings).
+        Native.TorchSharpRuntime.EnsureLoaded();
+        _featureCount = Check.Positive(featureCount);
+        _chunkRows = knownRows is > 0 ? knownRows.Value : chunkRows ?? Math.Max(1, ChunkBytes / (4L * featureCount));
+        _labels = knownRows is > 0 and <= int.MaxValue ? new((int)knownRows.Value) : [];
+    }
 
     /// <summary>Rows added so far.</summary>
     public long Rows { get; private set; }
@@ -108,10 +119,10 @@ internal sealed class ResidentRowsBuilder(int featureCount, long? knownRows, lon
     {
         if (_chunks.Count == 0 || _rowsInLastChunk == _chunkRows)
         {
-            _chunks.Add(empty([_chunkRows, featureCount], ScalarType.Float32).DetachFromDisposeScope());
+            _chunks.Add(empty([_chunkRows, _featureCount], ScalarType.Float32).DetachFromDisposeScope());
             _rowsInLastChunk = 0;
         }
-        var row = HostTensors.Span<float>(_chunks[^1], _rowsInLastChunk * featureCount, featureCount);
+        var row = HostTensors.Span<float>(_chunks[^1], _rowsInLastChunk * _featureCount, _featureCount);
         _rowsInLastChunk++;
         Rows++;
         return row;
@@ -141,7 +152,7 @@ internal sealed class ResidentRowsBuilder(int featureCount, long? knownRows, lon
         }
         else if (_chunks.Count == 0)
         {
-            features = empty([0, featureCount], ScalarType.Float32).DetachFromDisposeScope();
+            features = empty([0, _featureCount], ScalarType.Float32).DetachFromDisposeScope();
         }
         else
         {
