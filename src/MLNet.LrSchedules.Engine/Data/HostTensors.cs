@@ -32,20 +32,38 @@ internal static class HostTensors
     /// memory (valid while the tensor lives and is not resized). Any offset: a span may start past 2 GB of the tensor.
     /// </summary>
     /// <exception cref="ArgumentException">The tensor is not a contiguous CPU tensor of <typeparamref name="T"/>, or the range is outside it.</exception>
-    public static unsafe Span<T> Span<T>(Tensor tensor, long start, int length) where T : unmanaged
+    public static Span<T> Span<T>(Tensor tensor, long start, int length) where T : unmanaged
+    {
+        var memory = Memory<T>(tensor);
+        if (start < 0 || length < 0 || start + length > memory.Length)
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"Elements [{start}, {start + length}) are outside the tensor's {memory.Length}.");
+        return memory.Span(start, length);
+    }
+
+    /// <summary>The memory of a contiguous CPU tensor, to take many spans of without asking libtorch each time.</summary>
+    /// <exception cref="ArgumentException">The tensor is not a contiguous CPU tensor of <typeparamref name="T"/>.</exception>
+    public static unsafe NativeMemory<T> Memory<T>(Tensor tensor) where T : unmanaged
     {
         if (tensor.device_type != DeviceType.CPU || !tensor.is_contiguous() || tensor.element_size() != sizeof(T))
             throw new ArgumentException($"Expected a contiguous CPU tensor of {typeof(T).Name}; received {tensor.dtype} on {tensor.device}{(tensor.is_contiguous() ? "" : ", not contiguous")}.", nameof(tensor));
-        if (start < 0 || length < 0 || start + length > tensor.numel())
-            throw new ArgumentOutOfRangeException(nameof(start), start, $"Elements [{start}, {start + length}) are outside the tensor's {tensor.numel()}.");
-        if (length == 0) return [];
-        return new Span<T>((T*)DataPointer(tensor) + start, length);
+        long length = tensor.numel();
+        if (length == 0) return new NativeMemory<T>(IntPtr.Zero, 0);
+        // TorchSharp 0.107 has no data_ptr: a one-element view's byte span starts at the first element.
+        using var flat = tensor.flatten();
+        using var first = flat.narrow(0, 0, 1);
+        fixed (byte* pointer = first.bytes) return new NativeMemory<T>((IntPtr)pointer, length);
     }
 
-    /// <summary>The address of the tensor's first element (TorchSharp 0.107 has no <c>data_ptr</c>; its one-element span does).</summary>
-    private static unsafe void* DataPointer(Tensor tensor)
+    /// <summary>A tensor's memory: its first element's address and its length in elements. Valid while the tensor lives.</summary>
+    public readonly struct NativeMemory<T>(IntPtr address, long length) where T : unmanaged
     {
-        using var first = tensor.flatten().narrow(0, 0, 1);
-        fixed (byte* pointer = first.bytes) return pointer;
+        public long Length { get; } = length;
+
+        /// <summary><paramref name="count"/> elements from <paramref name="start"/>; unchecked beyond a debug assertion (callers stay within <see cref="Length"/>).</summary>
+        public unsafe Span<T> Span(long start, int count)
+        {
+            System.Diagnostics.Debug.Assert(start >= 0 && count >= 0 && start + count <= Length);
+            return new Span<T>((T*)address + start, count);
+        }
     }
 }

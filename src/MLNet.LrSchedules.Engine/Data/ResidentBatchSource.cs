@@ -57,6 +57,9 @@ internal sealed class ResidentBatchSource : IBatchSource, IDisposable
     {
         int[] order = InMemoryBatchSource.EpochOrder(Rows, epoch, seed, shuffle && !InDataOrder);
         int width = FeatureCount;
+        var featureMemory = HostTensors.Memory<float>(Features);
+        var labelMemory = HostTensors.Memory<float>(Labels);
+        var weightMemory = Weights is null ? default : HostTensors.Memory<float>(Weights);
         for (int start = 0; start < Rows; start += batchSize)
         {
             int count = Math.Min(batchSize, Rows - start);
@@ -66,9 +69,9 @@ internal sealed class ResidentBatchSource : IBatchSource, IDisposable
             for (int r = 0; r < count; r++)
             {
                 int row = order[start + r];
-                HostTensors.Span<float>(Features, (long)row * width, width).CopyTo(features.AsSpan(r * width, width));
-                labels[r] = HostTensors.Span<float>(Labels, row, 1)[0];
-                if (weights is not null) weights[r] = HostTensors.Span<float>(Weights!, row, 1)[0];
+                featureMemory.Span((long)row * width, width).CopyTo(features.AsSpan(r * width, width));
+                labels[r] = labelMemory.Span(row, 1)[0];
+                if (weights is not null) weights[r] = weightMemory.Span(row, 1)[0];
             }
             yield return new Batch(features, labels, weights, count);
         }
@@ -94,9 +97,14 @@ internal sealed class ResidentRowsBuilder : IDisposable
     private readonly int _featureCount;
     private readonly List<Tensor> _chunks = [];
     private readonly long _chunkRows;
+    private HostTensors.NativeMemory<float> _chunk;
     private long _rowsInLastChunk;
     private readonly List<float> _labels;
     private readonly List<float> _weights = [];
+    // A row read when every chunk is full waits here: usually it is the end-of-data probe and nothing is read into it, so no
+    // chunk (a whole second copy of the data, when the row count was known) is allocated for it.
+    private float[]? _scratch;
+    private bool _scratchHoldsRow;
 
     /// <param name="featureCount">Features per row.</param>
     /// <param name="knownRows">The row count when the data knows it: one tensor of exactly that size.</param>
@@ -114,25 +122,47 @@ internal sealed class ResidentRowsBuilder : IDisposable
     /// <summary>Rows added so far.</summary>
     public long Rows { get; private set; }
 
+    /// <summary>The chunks of native memory allocated so far.</summary>
+    internal int Chunks => _chunks.Count;
+
     /// <summary>A row's worth of feature slots to fill (the next row); take it back with <see cref="DropRow"/> when nothing was read into it.</summary>
     public Span<float> NextRow()
     {
-        if (_chunks.Count == 0 || _rowsInLastChunk == _chunkRows)
-        {
-            _chunks.Add(empty([_chunkRows, _featureCount], ScalarType.Float32).DetachFromDisposeScope());
-            _rowsInLastChunk = 0;
-        }
-        var row = HostTensors.Span<float>(_chunks[^1], _rowsInLastChunk * _featureCount, _featureCount);
-        _rowsInLastChunk++;
+        CommitScratch();
         Rows++;
-        return row;
+        if (_chunks.Count > 0 && _rowsInLastChunk == _chunkRows)
+        {
+            _scratch ??= new float[_featureCount];
+            _scratchHoldsRow = true;
+            return _scratch;
+        }
+        if (_chunks.Count == 0) AddChunk();
+        return _chunk.Span(_rowsInLastChunk++ * _featureCount, _featureCount);
     }
 
     /// <summary>Takes back the last <see cref="NextRow"/>.</summary>
     public void DropRow()
     {
-        _rowsInLastChunk--;
         Rows--;
+        if (_scratchHoldsRow) _scratchHoldsRow = false;
+        else _rowsInLastChunk--;
+    }
+
+    private void AddChunk()
+    {
+        var chunk = empty([_chunkRows, _featureCount], ScalarType.Float32).DetachFromDisposeScope();
+        _chunks.Add(chunk);
+        _chunk = HostTensors.Memory<float>(chunk);
+        _rowsInLastChunk = 0;
+    }
+
+    private void CommitScratch()
+    {
+        if (!_scratchHoldsRow) return;
+        _scratchHoldsRow = false;
+        AddChunk();
+        _scratch.AsSpan().CopyTo(_chunk.Span(0, _featureCount));
+        _rowsInLastChunk = 1;
     }
 
     /// <summary>The label (and weight) of the row last taken with <see cref="NextRow"/>.</summary>
@@ -145,6 +175,7 @@ internal sealed class ResidentRowsBuilder : IDisposable
     /// <summary>The rows as a source that owns them; this builder is empty afterwards.</summary>
     public ResidentBatchSource Build(bool weighted, bool inDataOrder)
     {
+        CommitScratch();
         Tensor features;
         if (_chunks.Count == 1 && _rowsInLastChunk == _chunkRows)
         {

@@ -86,14 +86,22 @@ public sealed class HeldOnceTests
             var label = cursor.GetGetter<float>(data.Schema["Label"]);
             VBuffer<float> row = default;
             float value = 0;
-            while (cursor.MoveNext())
+            // As the trainer's reader does: a row's slots first, then the cursor (the last slots are the end-of-data probe).
+            while (true)
             {
+                var slots = builder.NextRow();
+                if (!cursor.MoveNext())
+                {
+                    builder.DropRow();
+                    break;
+                }
                 features(ref row);
                 label(ref value);
-                row.DenseValues().ToArray().CopyTo(builder.NextRow());
+                row.DenseValues().ToArray().CopyTo(slots);
                 builder.Add(value, weight: null);
             }
         }
+        if (known is not null) Assert.AreEqual(1, builder.Chunks, "one tensor of the known size: the end-of-data probe allocates nothing");
         using var source = builder.Build(weighted: false, inDataOrder: true);
 
         Assert.AreEqual(labels.Length, source.Rows);
