@@ -24,11 +24,13 @@ if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-g
 }
 if (args.Length > 0 && args[0] == "overhead-quick")
     return MLNet.LrSchedules.Benchmarks.Training.QuickOverhead.Run(args[1..]);
-if (args.Length > 0 && args[0] == "threads")
+if (args.Length > 0 && args[0] is "threads" or "cold-start")
 {
     try
     {
-        return MLNet.LrSchedules.Benchmarks.Training.ThreadsBenchmark.Run(args[1..]);
+        return args[0] == "threads"
+            ? MLNet.LrSchedules.Benchmarks.Training.ThreadsBenchmark.Run(args[1..])
+            : MLNet.LrSchedules.Benchmarks.Training.ColdStart.Run(args[1..]);
     }
     catch (UsageException e)
     {

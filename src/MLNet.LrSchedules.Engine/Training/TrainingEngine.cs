@@ -196,12 +196,14 @@ public sealed class TrainingEngine : IDisposable
                     throw Diverged(_state.StepsCompleted - 1, epoch, _scheduler.LearningRate, monitored, logger);
                 _scheduler.Report(ScheduleSignal.Metric, monitored);
                 if (_settings.StepUnit == ScheduleStepUnit.Epoch) _scheduler.Advance();
-                if (_state.Improves(monitored, epoch) && _settings.RestoreBestWeights) _state.BestWeights = _network.SaveWeights();
+                // Serialized once: the checkpoint's weights are also the best epoch's when this epoch is the best.
+                byte[] epochWeights = _network.SaveWeights();
+                if (_state.Improves(monitored, epoch) && _settings.RestoreBestWeights) _state.BestWeights = epochWeights;
 
                 var record = new EpochRecord(epoch, trainingLoss, validationLoss, validationMetric, epochClock.Elapsed);
                 _state.History = _state.History.Append(steps, [record]);
                 _state.EpochsCompleted = epoch;
-                _lastCheckpoint = Capture();
+                _lastCheckpoint = Capture(epochWeights);
                 if (validationLoss is null)
                     logger?.LogInformation("Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
                         epoch, _settings.Epochs, trainingLoss, _scheduler.LearningRate, record.WallTime.TotalSeconds);
@@ -307,8 +309,8 @@ public sealed class TrainingEngine : IDisposable
             throw new ArgumentException($"Parameter '{name}' has {source.FeatureCount} features per row; the network expects InputSize = {_settings.Network.InputSize}.", name);
     }
 
-    private TrainingCheckpoint Capture() =>
-        _state.Capture(_settings, _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!, _step.SaveDirection());
+    private TrainingCheckpoint Capture(byte[]? weights = null) =>
+        _state.Capture(_settings, weights ?? _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!, _step.SaveDirection());
 
     private TrainingDivergedException Diverged(long step, int epoch, double learningRate, double loss, ILogger? logger)
     {

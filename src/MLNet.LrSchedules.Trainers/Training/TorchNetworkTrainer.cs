@@ -135,6 +135,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(input);
+        FirstFitWarmup.Start();
         var host = _env.Register($"TorchNetwork{Task}");
         void CheckAlive()
         {
