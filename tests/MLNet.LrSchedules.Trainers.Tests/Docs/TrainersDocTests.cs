@@ -146,10 +146,9 @@ public sealed partial class TrainersDocTests
             };
             // end snippet
 
-            // The crash: a cancellation during epoch 2, after epoch 1's checkpoint (a canceled context stays canceled).
-            var crashing = new MLContext(seed: 1);
-            options.Progress = new OnTrainingThread(p => { if (p.Epoch == 2) TestData.CancelExecution(crashing); });
-            Assert.Throws<OperationCanceledException>(() => crashing.MulticlassClassification.Trainers.TorchMlp(options).Fit(preprocessing.Transform(rawTrain)));
+            // The crash: a cancellation during epoch 2, after epoch 1's checkpoint.
+            TestData.CanceledAtEpoch(options, 2);
+            Assert.Throws<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(preprocessing.Transform(rawTrain)));
 
             // snippet: checkpoint-resume
             var checkpoint = ml.Model.Load("run.checkpoint.zip", out var inputSchema);
@@ -167,12 +166,6 @@ public sealed partial class TrainersDocTests
             File.Delete(Path.Combine(folder, "model.zip"));
             Environment.CurrentDirectory = previous;
         }
-    }
-
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class OnTrainingThread(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 
     [TestMethod]

@@ -31,15 +31,16 @@ public sealed class RetrainingTests
         var (train, test) = NormalizedDigits(ml);
         var uninterrupted = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
 
-        // The same run, checkpointed every epoch and canceled (mlContext.CancelExecution) during epoch 3.
+        // The same run, checkpointed every epoch and canceled (its CancellationToken) during epoch 3.
         string checkpointPath = TestData.TempPath("checkpoint.zip");
         var interruptedContext = new MLContext(1);
         var interruptedOptions = Options();
         interruptedOptions.CheckpointEveryEpochs = 1;
         interruptedOptions.CheckpointPath = checkpointPath;
-        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
-        var canceled = Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
-        Assert.Contains("CancelExecution", canceled.Message);
+        TestData.CanceledAtEpoch(interruptedOptions, 3);
+        var canceled = Assert.ThrowsExactly<TorchNetworkCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
+        Assert.Contains("canceled by TorchTrainerOptions.CancellationToken after 2 of 4 epochs", canceled.Message);
+        Assert.AreEqual(2, canceled.LastCompletedModel!.Model.EpochsCompleted);
 
         var checkpointInfo = TorchModelInfo.Read(checkpointPath);
         Assert.AreEqual(2, checkpointInfo.EpochsCompleted);
@@ -82,7 +83,7 @@ public sealed class RetrainingTests
         interruptedOptions.CheckpointEveryEpochs = 1;
         interruptedOptions.CheckpointPath = checkpointPath;
         interruptedOptions.CheckpointPipeline = new CheckpointPipeline(preprocessing, rawTrain.Schema);
-        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+        TestData.CanceledAtEpoch(interruptedOptions, 3);
         Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
 
         // The file alone: the raw input schema, the key mapping and the normalizer, then the network.
@@ -122,7 +123,7 @@ public sealed class RetrainingTests
 
         var halfOptions = Options();
         var partialContext = new MLContext(1);
-        halfOptions.Progress = new SyncProgress(p => { if (p.Epoch == 2) TestData.CancelExecution(partialContext); });
+        TestData.CanceledAtEpoch(halfOptions, 2);
         halfOptions.CheckpointEveryEpochs = 1;
         halfOptions.CheckpointPath = TestData.TempPath("half.zip");
         Assert.Throws<OperationCanceledException>(() => partialContext.MulticlassClassification.Trainers.TorchMlp(halfOptions).Fit(train));
@@ -161,7 +162,7 @@ public sealed class RetrainingTests
             var interrupted = Hypergradient();
             interrupted.CheckpointEveryEpochs = 1;
             interrupted.CheckpointPath = path;
-            interrupted.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+            TestData.CanceledAtEpoch(interrupted, 3);
             Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interrupted).Fit(train));
 
             var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
@@ -249,11 +250,5 @@ public sealed class RetrainingTests
         Assert.AreEqual(TrainingStopReason.Incomplete, read.StopReason);
         Assert.AreEqual(TrainingStopReason.Incomplete, CheckpointFile.ResultAt(partial).StopReason);
         Assert.AreEqual(TrainingStopReason.Completed, CheckpointFile.ResultAt(checkpoint).StopReason);
-    }
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -68,7 +68,7 @@ public sealed class TorchNetworkTrainerTests
             var interrupted = CnnOptions();
             interrupted.CheckpointEveryEpochs = 1;
             interrupted.CheckpointPath = path;
-            interrupted.Progress = new Engine.EngineTestKit.SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+            TestData.CanceledAtEpoch(interrupted, 3);
             Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchNetwork(interrupted).Fit(train));
 
             var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
