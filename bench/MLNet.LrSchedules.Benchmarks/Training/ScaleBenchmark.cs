@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using Microsoft.ML;
 using MLNet.LrSchedules.Trainers;
 using MLNet.LrSchedules.Trainers.Native;

@@ -74,8 +74,9 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     /// seed, early stopping, row shuffling, label standardization) are the saved ones: a setting of this trainer's options
     /// that was assigned must equal the run's, and one left unassigned is taken from the run, so the options of the original
     /// <c>Fit</c> and fresh options both work. Two settings may differ: <see cref="TorchTrainerOptions.Epochs"/> may be
-    /// larger, which extends the run with its schedule kept as resolved for the original length (a schedule past its end
-    /// holds its final value), so the extended run equals an uninterrupted run of the new length given that resolved schedule;
+    /// larger, which extends the run with its schedule kept as resolved for the original length (the extra steps take the
+    /// values its formula gives past that length), so the extended run equals an uninterrupted run of the new length given
+    /// that resolved schedule;
     /// and <see cref="TorchTrainerOptions.Device"/>. A run that scored a validation set needs one (the same: early stopping and
     /// metric-driven schedules follow it), and one that did not, none. This trainer contributes the columns, validation set,
     /// data loading, progress, logger, cancellation and checkpoint options.</para>

@@ -156,11 +156,13 @@ public sealed class BadInputTests
     public void DivergingRun_KeepsLastGoodWeights_NamesStepAndRate()
     {
         var ml = new MLContext(1);
-        var data = TestData.Load(ml, "diabetes"); // raw labels in the hundreds
+        var data = TestData.Load(ml, "diabetes");
         var options = new TorchMlpRegressionOptions { Epochs = 3, LearningRate = 1e6, Optimizer = OptimizerKind.Sgd, Momentum = 0, HiddenLayers = [8], Seed = 1 };
         var e = Assert.ThrowsExactly<TorchNetworkDivergedException>(() => ml.Regression.Trainers.TorchMlp(options).Fit(data));
         Assert.Contains($"Training diverged at step {e.Step}", e.Message);
         Assert.Contains("learning rate 1000000", e.Message);
+        Assert.Contains("lower the learning rate or clip gradients (the trainer option GradientClipNorm)", e.Message, "the option users set, not the engine's");
+        Assert.DoesNotContain("OptimizerSettings", e.Message);
         Assert.AreEqual(1e6, e.LearningRate);
         // The last good model (the initial weights here) still scores finite values and can be saved.
         var scores = e.LastGoodModel.Transform(data).GetColumn<float>("Score").ToArray();
