@@ -85,7 +85,7 @@ public sealed record OptimizerSettings(
 /// <param name="Network">The resolved network (<see cref="NetworkSpec.Resolve"/>): input size known, task head included.</param>
 /// <param name="Optimizer">The optimizer and its settings.</param>
 /// <param name="Schedule">The learning-rate schedule, relative to <paramref name="LearningRate"/>.</param>
-/// <param name="LearningRate">The base learning rate the schedule scales.</param>
+/// <param name="LearningRate">The base learning rate relative schedules scale; schedules with absolute rates (one-cycle's <c>max_lr</c>, cyclic, optax's) ignore it.</param>
 /// <param name="Epochs">Passes over the training data.</param>
 /// <param name="BatchSize">Rows per mini-batch.</param>
 /// <param name="StepUnit">Whether the schedule advances per optimizer step or per epoch.</param>

@@ -169,6 +169,38 @@ public sealed partial class TrainersDocTests
     }
 
     [TestMethod]
+    public void Cancellation_Snippet_Runs()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, _) = TestData.Split(ml, TestData.Load(ml, "digits"));
+        var prepared = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)).Fit(train).Transform(train));
+
+        TorchNetworkTransformer Train(CancellationToken shutdown)
+        {
+            // snippet: cancellation
+            // shutdown: a token the application cancels (Ctrl+C, a host's stopping token, a time limit)
+            var options = new TorchMlpMulticlassOptions { Epochs = 5, CancellationToken = shutdown };
+            TorchNetworkTransformer model;
+            try
+            {
+                model = ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(prepared);
+            }
+            catch (TorchNetworkCanceledException canceled) when (canceled.LastCompletedModel is { } partial)
+            {
+                ml.Model.Save(partial, prepared.Schema, "partial.zip");   // later, loaded: Resume(prepared, loaded) continues the run exactly
+                throw;
+            }
+            // end snippet
+            return model;
+        }
+
+        // Not canceled: the run completes. Canceled before it starts: nothing to save (the partial path is CancellationTests').
+        Assert.AreEqual(5, Train(CancellationToken.None).Model.EpochsCompleted);
+        var canceled = Assert.ThrowsExactly<TorchNetworkCanceledException>(() => Train(new CancellationToken(canceled: true)));
+        Assert.IsNull(canceled.LastCompletedModel);
+    }
+
+    [TestMethod]
     public void Doc_Snippets_AreThisFilesCode()
     {
         string doc = File.ReadAllText(DocPath);
