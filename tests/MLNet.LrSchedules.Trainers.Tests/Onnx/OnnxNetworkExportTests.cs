@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.LrSchedules.Trainers.Tests.MLNet;
@@ -53,6 +55,19 @@ public sealed class OnnxNetworkExportTests
 
         var parity = OnnxScoring.CheckParity(TestContext, ml, model, train, test, ["Score", "PredictedLabel"]);
         Assert.AreEqual(0, parity["PredictedLabel"].MaxAbsolute);
+    }
+
+    /// <summary>A layer kind added to the spec must join <see cref="EachLayerKind_MatchesMLNet"/> (and get an emitter).</summary>
+    [TestMethod]
+    public void EachLayerKind_CoversEveryLayerOfTheSpec_ButModules()
+    {
+        var bodies = typeof(OnnxNetworkExportTests).GetMethod(nameof(EachLayerKind_MatchesMLNet))!
+            .GetCustomAttributes<DataRowAttribute>().Select(row => (string)row.Data[0]!);
+        var covered = bodies.SelectMany(body => NetworkSpec.Parse(body).Layers).Select(layer => layer.GetType()).ToHashSet();
+        var missing = typeof(NetworkLayer).GetCustomAttributes<JsonDerivedTypeAttribute>()
+            .Select(kind => kind.DerivedType).Where(type => type != typeof(ModuleLayer) && !covered.Contains(type)).Select(type => type.Name);
+
+        Assert.IsEmpty(missing, $"layer kinds without a parity test: {string.Join(", ", missing)}");
     }
 
     /// <summary>The CNN of the brief: conv2d + batch norm + max pool + avg pool + flatten + linear, every activation, dropout.</summary>
