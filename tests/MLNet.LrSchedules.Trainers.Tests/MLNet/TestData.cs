@@ -39,8 +39,13 @@ internal static class TestData
             ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
             : scored.GetColumn<float>("Score").Select(v => new[] { v }).ToArray();
 
-    public static string TempPath(string name) =>
-        Path.Combine(Path.GetTempPath(), "mlnet-lrschedules-tests", $"{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}{Path.GetExtension(name)}");
+    /// <summary>A new file name in the tests' temporary folder, which exists when this returns (another test run on the machine may have removed it).</summary>
+    public static string TempPath(string name)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnet-lrschedules-tests");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}{Path.GetExtension(name)}");
+    }
 
     /// <summary>
     /// Options that cancel their run (through <see cref="TorchTrainerOptions.CancellationToken"/>) at the first step of
