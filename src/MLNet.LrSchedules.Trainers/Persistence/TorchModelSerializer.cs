@@ -35,7 +35,7 @@ internal static class TorchModelSerializer
             entries.Add(new(BestWeights, best));
         if (checkpoint.PreviousUpdateDirection is { } direction)
             entries.Add(new(PreviousUpdateDirection, MemoryMarshal.AsBytes(direction.AsSpan()).ToArray()));
-        return TorchModelEntries.WithManifest(settings.Task, entries);
+        return TorchModelEntries.WithManifest(settings.Task, TorchModelEntries.FormatVersionFor(settings), entries);
     }
 
     public const string CheckpointWeights = "TorchMlp.checkpoint_weights.bin";

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -227,12 +228,12 @@ public sealed class BadInputTests
     {
         var ml = new MLContext(1);
         string path = SavedModel(ml, out _);
-        Rewrite(path, "/TorchMlp.manifest.json", bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"format_version\": 2", "\"format_version\": 3")));
+        Rewrite(path, "/TorchMlp.manifest.json", bytes => Encoding.UTF8.GetBytes(Regex.Replace(Encoding.UTF8.GetString(bytes), "\"format_version\": \\d+", "\"format_version\": 4")));
         var info = Assert.ThrowsExactly<TorchModelFormatException>(() => TorchModelInfo.Read(path));
-        Assert.Contains("was saved with TorchSharp MLP format version 3; this version of MLNet.LrSchedules.Trainers", info.Message);
-        Assert.Contains("reads format versions up to 2. Upgrade the package to load it.", info.Message);
+        Assert.Contains("was saved with TorchSharp MLP format version 4; this version of MLNet.LrSchedules.Trainers", info.Message);
+        Assert.Contains("reads format versions up to 3. Upgrade the package to load it.", info.Message);
         var load = Assert.Throws<Exception>(() => new MLContext().Model.Load(path, out _));
-        Assert.Contains("format version 3", TestData.Find<TorchModelFormatException>(load).Message);
+        Assert.Contains("format version 4", TestData.Find<TorchModelFormatException>(load).Message);
         File.Delete(path);
     }
 }

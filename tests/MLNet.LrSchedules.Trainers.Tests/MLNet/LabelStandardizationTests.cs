@@ -115,6 +115,11 @@ public sealed class LabelStandardizationTests
         CollectionAssert.AreEqual(model.Transform(test).GetColumn<float>("Score").ToArray(), loaded.Transform(test).GetColumn<float>("Score").ToArray());
         Assert.AreEqual(model.Model.LabelStandardization, TorchModelInfo.Read(path).LabelStandardization);
         Assert.AreEqual(model.Model.LabelStandardization, ((TorchNetworkTransformer)loaded).Model.LabelStandardization);
+        // Format 3: a reader of format 2 would ignore the standardization and score in the wrong units, so it must refuse the file.
+        Assert.AreEqual(3, TorchModelInfo.Read(path).FormatVersion);
+        var raw = ml.Regression.Trainers.TorchMlp(new TorchMlpRegressionOptions { Seed = 1, Epochs = 1, StandardizeLabel = false }).Fit(train);
+        ml.Model.Save(raw, train.Schema, path);
+        Assert.AreEqual(2, TorchModelInfo.Read(path).FormatVersion, "without standardization the file stays readable by format-2 readers");
         File.Delete(path);
     }
 
