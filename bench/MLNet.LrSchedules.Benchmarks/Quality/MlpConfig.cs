@@ -55,7 +55,8 @@ internal sealed record MlpConfig
         if (Activation is { } activation) options.Activation = activation;
         options.Seed = context.Seed;
         options.ValidationSet = context.Validation;
-        // The reported epoch is the last one trained: no weights are picked by the validation loss.
+        // The reported epoch is the last one trained: no weights are picked by the validation loss (without early stopping
+        // RestoreBestWeights does not apply; off, it says so even if a configuration ever adds a patience).
         options.RestoreBestWeights = false;
     }
 

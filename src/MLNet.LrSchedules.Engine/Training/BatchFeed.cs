@@ -10,7 +10,8 @@ namespace MLNet.LrSchedules.Trainers;
 /// way each training batch is gathered with <c>index_select</c> (the same rows in the same order as
 /// <see cref="InMemoryBatchSource.ReadBatches"/>, so the same numbers) and each validation batch is a slice: no managed copy and
 /// no tensor built from a managed array per step. Any other source goes through <see cref="IBatchSource.ReadBatches"/>,
-/// checked batch by batch, and is moved to the device once per step.
+/// checked batch by batch, and is moved to the device once per step. With <see cref="EngineSettings.LabelStandardization"/>
+/// every label is standardized on its way into a tensor, the same way on every path (so a streamed run equals an in-memory one).
 /// </summary>
 internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective, Device device, int outputs) : IDisposable
 {
@@ -27,10 +28,13 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
         if (train is ResidentBatchSource tensors)
         {
             if (tensors.Rows == 0) return;
-            objective.CheckLabels(HostTensors.Span<float>(tensors.Labels, 0, tensors.Rows), outputs);
-            var labels = objective.LabelType == ScalarType.Float32 ? tensors.Labels : tensors.Labels.to(objective.LabelType).DetachFromDisposeScope();
-            _resident = new ResidentData(train, tensors.Rows, tensors.Features, labels, tensors.Weights, !tensors.InDataOrder,
-                ownsFeatures: false, ownsLabels: !ReferenceEquals(labels, tensors.Labels));
+            var raw = HostTensors.Span<float>(tensors.Labels, 0, tensors.Rows);
+            objective.CheckLabels(raw, outputs);
+            var residentLabels = objective.LabelType == ScalarType.Float32 && settings.LabelStandardization is null
+                ? tensors.Labels
+                : TypedLabels(Labels(raw), tensors.Rows).DetachFromDisposeScope();
+            _resident = new ResidentData(train, tensors.Rows, tensors.Features, residentLabels, tensors.Weights, !tensors.InDataOrder,
+                ownsFeatures: false, ownsLabels: !ReferenceEquals(residentLabels, tensors.Labels));
             return;
         }
         if (train is not InMemoryBatchSource memory || device.type != DeviceType.CPU) return;
@@ -38,11 +42,9 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
         if (rows == 0) return;
         CheckBatch(new Batch(memory.Features, memory.Labels, memory.Weights, rows), memory.FeatureCount);
         var features = HostTensors.Float32(memory.Features, rows, memory.FeatureCount).DetachFromDisposeScope();
-        var floatLabels = HostTensors.Float32(memory.Labels, rows);
-        var typed = objective.LabelType == ScalarType.Float32 ? floatLabels : floatLabels.to(objective.LabelType);
-        if (!ReferenceEquals(typed, floatLabels)) floatLabels.Dispose();
+        var labels = TypedLabels(Labels(memory.Labels), rows);
         var weights = memory.Weights is null ? null : HostTensors.Float32(memory.Weights, rows).DetachFromDisposeScope();
-        _resident = new ResidentData(train, rows, features, typed.DetachFromDisposeScope(), weights, shuffle: !memory.InDataOrder, ownsFeatures: true, ownsLabels: true);
+        _resident = new ResidentData(train, rows, features, labels.DetachFromDisposeScope(), weights, shuffle: !memory.InDataOrder, ownsFeatures: true, ownsLabels: true);
     }
 
     /// <summary>
@@ -89,8 +91,9 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
                 int first = start, count = Math.Min(settings.BatchSize, tensors.Rows - start);
                 yield return () =>
                 {
-                    var labels = tensors.Labels.narrow(0, first, count);
-                    if (objective.LabelType != ScalarType.Float32) labels = labels.to(objective.LabelType);
+                    var labels = objective.LabelType == ScalarType.Float32 && settings.LabelStandardization is null
+                        ? tensors.Labels.narrow(0, first, count)
+                        : TypedLabels(Labels(HostTensors.Span<float>(tensors.Labels, first, count)), count);
                     var (input, typed, weights) = ToDevice(tensors.Features.narrow(0, first, count), labels, tensors.Weights?.narrow(0, first, count));
                     return (input, typed, weights, count);
                 };
@@ -112,11 +115,21 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
     public (Tensor Input, Tensor Labels, Tensor? Weights) ToTensors(Batch batch, int featureCount)
     {
         var input = HostTensors.Float32(batch.Features, batch.Rows, featureCount);
-        var labels = HostTensors.Float32(batch.Labels, batch.Rows);
-        if (objective.LabelType != ScalarType.Float32) labels = labels.to(objective.LabelType);
+        var labels = TypedLabels(Labels(batch.Labels), batch.Rows);
         var weights = batch.Weights is null ? null : HostTensors.Float32(batch.Weights, batch.Rows);
         return ToDevice(input, labels, weights);
     }
+
+    /// <summary>Labels as a tensor of the task's label type.</summary>
+    private Tensor TypedLabels(ReadOnlySpan<float> labels, int rows)
+    {
+        var floats = HostTensors.Float32(labels, rows);
+        if (objective.LabelType == ScalarType.Float32) return floats;
+        using (floats) return floats.to(objective.LabelType);
+    }
+
+    private ReadOnlySpan<float> Labels(ReadOnlySpan<float> labels) =>
+        settings.LabelStandardization is { } standardization ? standardization.Standardize(labels) : labels;
 
     /// <summary>Throws when a batch is not Rows × FeatureCount features with one label (and weight) per row, or a label does not fit the task.</summary>
     public void CheckBatch(Batch batch, int featureCount)

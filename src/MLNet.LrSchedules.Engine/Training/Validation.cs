@@ -2,11 +2,14 @@ using static TorchSharp.torch;
 
 namespace MLNet.LrSchedules.Trainers;
 
-/// <summary>Scores the validation source after an epoch: the (weighted) mean loss and the task's metric, in evaluation mode.</summary>
+/// <summary>
+/// Scores the validation source after an epoch: the (weighted) mean loss and the task's metric, in evaluation mode. With a
+/// standardized regression label the loss is the standardized problem's (as the training loss) and the RMSE is in the label's units.
+/// </summary>
 internal static class Validation
 {
     public static (double? Loss, double? Metric) Run(nn.Module<Tensor, Tensor> network, TaskObjective objective, BatchFeed feed,
-        IBatchSource validation, int epoch)
+        IBatchSource validation, EngineSettings settings, int epoch)
     {
         network.eval();
         using var _ = no_grad();
@@ -32,6 +35,8 @@ internal static class Validation
             rows += count;
         }
         if (rows == 0) return (null, null);
-        return (lossSum / weightSum, objective.Metric(metricSum, rows));
+        double metric = objective.Metric(metricSum, rows);
+        if (settings.LabelStandardization is { } standardization) metric = standardization.InLabelUnits(metric);
+        return (lossSum / weightSum, metric);
     }
 }

@@ -40,8 +40,6 @@ internal sealed record TrainingSpec(
 
     public void Fill(TorchMlpOptions o)
     {
-        o.LabelColumnName = TabularData.LabelColumn;
-        o.FeatureColumnName = TabularData.FeaturesColumn;
         o.Schedule = Schedule;
         o.LearningRate = LearningRate;
         o.Epochs = Epochs;
@@ -99,33 +97,57 @@ internal static class TrainingRun
     }
 
     /// <summary>
-    /// A trainer for <paramref name="spec"/> that validates on the validation rows, never the test rows. The last epoch's
-    /// weights are kept (the CLI has no early stopping), so the final model equals the final checkpoint.
+    /// A trainer for <paramref name="spec"/> that validates on the validation rows, never the test rows. The CLI has no
+    /// early stopping, so the library's <c>RestoreBestWeights</c> does not apply: the last epoch's weights are kept and the
+    /// final model equals the final checkpoint. <paramref name="cancellation"/> (Ctrl+C, SIGTERM) stops it before the next step.
     /// </summary>
     public static TorchNetworkTrainer Trainer(MLContext ml, TrainingTask task, TrainingSpec spec, IDataView? validation, IProgress<TrainingProgress>? progress,
-        string? checkpointPath = null, CheckpointPipeline? pipeline = null)
-    {
-        void Common(TorchMlpOptions o)
+        CancellationToken cancellation, string? checkpointPath = null, CheckpointPipeline? pipeline = null) =>
+        Create(ml, task, o =>
         {
             spec.Fill(o);
-            o.ValidationSet = validation;
-            o.RestoreBestWeights = false;
-            o.Progress = progress;
-            if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
-        }
+            Common(o, validation, progress, cancellation, checkpointPath, pipeline);
+        });
+
+    /// <summary>
+    /// A trainer that continues a saved run: the run's own settings (the command checked the options against them), on
+    /// <paramref name="device"/>, with the validation rows, progress and a checkpoint every epoch.
+    /// </summary>
+    public static TorchNetworkTrainer Continuing(MLContext ml, TrainingTask task, ComputeDevice device, int? threads, IDataView? validation, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation, string checkpointPath) =>
+        Create(ml, task, o =>
+        {
+            o.Device = device;
+            o.NumberOfThreads = threads;
+            Common(o, validation, progress, cancellation, checkpointPath, pipeline: null);
+        });
+
+    private static void Common(TorchMlpOptions o, IDataView? validation, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+        string? checkpointPath, CheckpointPipeline? pipeline)
+    {
+        o.LabelColumnName = TabularData.LabelColumn;
+        o.FeatureColumnName = TabularData.FeaturesColumn;
+        o.ValidationSet = validation;
+        o.Progress = progress;
+        o.CancellationToken = cancellation;
+        if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
+    }
+
+    private static TorchNetworkTrainer Create(MLContext ml, TrainingTask task, Action<TorchMlpOptions> configure)
+    {
         switch (task)
         {
             case TrainingTask.MulticlassClassification:
                 var m = new TorchMlpMulticlassOptions();
-                Common(m);
+                configure(m);
                 return ml.MulticlassClassification.Trainers.TorchMlp(m);
             case TrainingTask.BinaryClassification:
                 var b = new TorchMlpBinaryOptions();
-                Common(b);
+                configure(b);
                 return ml.BinaryClassification.Trainers.TorchMlp(b);
             default:
                 var r = new TorchMlpRegressionOptions();
-                Common(r);
+                configure(r);
                 return ml.Regression.Trainers.TorchMlp(r);
         }
     }

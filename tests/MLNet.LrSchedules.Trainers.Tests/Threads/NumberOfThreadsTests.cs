@@ -82,7 +82,9 @@ public sealed class NumberOfThreadsTests
         var interrupted = Options(2, []);
         interrupted.CheckpointEveryEpochs = 1;
         interrupted.CheckpointPath = checkpointPath;
-        interrupted.Progress = new SyncProgress(p => { if (p.Epoch == 2) TestData.CancelExecution(ml); });
+        using var stop = new CancellationTokenSource();
+        interrupted.CancellationToken = stop.Token;
+        interrupted.Progress = new SyncProgress(p => { if (p.Epoch == 2) stop.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.TorchMlp(interrupted).Fit(data));
         var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(checkpointPath, out _);
         Assert.AreEqual(2, checkpoint.Model.Settings.NumberOfThreads);
