@@ -35,7 +35,7 @@ public sealed class ExportCommandTests
         var ml = new MLContext();
         var model = ml.Model.Load(_model, out var schema);
         var table = TabularData.Load(LrSched.Data("wine.csv"), new DataReadOptions("label"));
-        var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), Trainers.TrainingTask.MulticlassClassification, schema["Label"].Type);
+        var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), CliTask.For(Trainers.TrainingTask.MulticlassClassification), schema["Label"].Type);
         var expected = model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
         var predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
 
