@@ -44,8 +44,8 @@ internal static class MnistSchedules
             0.98, CnnSearch.MainJob.LearningRate!.Value, CnnConstantRates, r => Cnn.For(r).Trainer()),
     ];
 
-    /// <summary>The CNN's constant rates: its peak and a third and a tenth of it.</summary>
-    private static IReadOnlyList<double> CnnConstantRates => [CnnSearch.MainJob.LearningRate!.Value / 10, CnnSearch.MainJob.LearningRate!.Value / 3, CnnSearch.MainJob.LearningRate!.Value];
+    /// <summary>The CNN's constant rates: as the MLP's, a tenth of its peak (1e-2), about a third, and the peak.</summary>
+    private static IReadOnlyList<double> CnnConstantRates => [1e-3, 3e-3, 1e-2];
 
     internal static IReadOnlyList<ScheduleRow> Schedules { get; } =
     [
