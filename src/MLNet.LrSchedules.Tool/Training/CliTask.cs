@@ -19,13 +19,9 @@ internal abstract class CliTask
 
     /// <summary>The task of a saved model or a recipe.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="task"/> is not a defined <see cref="TrainingTask"/>.</exception>
-    public static CliTask For(TrainingTask task) => task switch
-    {
-        TrainingTask.MulticlassClassification => MulticlassTask.Instance,
-        TrainingTask.BinaryClassification => BinaryTask.Instance,
-        TrainingTask.Regression => RegressionTask.Instance,
-        _ => throw new ArgumentOutOfRangeException(nameof(task), task, $"The task must be MulticlassClassification, BinaryClassification or Regression; received {task}."),
-    };
+    public static CliTask For(TrainingTask task) =>
+        All.FirstOrDefault(t => t.Task == task)
+        ?? throw new ArgumentOutOfRangeException(nameof(task), task, $"The task must be one of {string.Join(", ", All.Select(t => t.Task))}; received {task}.");
 
     /// <summary>The task named on the command line (its short name or the enum's name, any case).</summary>
     /// <exception cref="CommandException">No task has that name; the message names <paramref name="option"/>.</exception>
