@@ -33,7 +33,7 @@ public sealed class OnnxExportFailureTests
 
         Assert.AreEqual(
             "Layer 2 ('0.squash', Squash()) of the network cannot be exported to ONNX: no ONNX form is known for SquashLayer. "
-            + "Exportable layer kinds: Activation, Dropout, Linear.", e.Message);
+            + "Exportable layer kinds: Activation, BatchNorm, Convolution, Dropout, Flatten, GlobalAvgPool, LayerNorm, Linear, Pooling, Reshape.", e.Message);
         Assert.IsEmpty(graph.Nodes, "no node is written for a network that cannot be exported whole");
         Assert.IsFalse(parametersRead);
     }
@@ -73,20 +73,40 @@ public sealed class OnnxExportFailureTests
     }
 
     [TestMethod]
-    public void NetworkWithALayerWithoutOnnxForm_Fails_NamingTheLayer()
+    public void ModuleOfYourOwn_FailsThroughConvertToOnnx_NamingTheModule_AndWritesNothing()
     {
-        var ml = new MLContext(seed: 1);
-        var data = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Load(ml, "digits")).Transform(TestData.Load(ml, "digits")));
-        var model = ml.MulticlassClassification.Trainers.TorchNetwork(NetworkSpec.Parse("linear(64) >> relu >> reshape(1, 8, 8) >> conv2d(2, kernel=3) >> flatten"), epochs: 1)
-            .Fit(data).Model;
-        var graph = new RecordingGraph(model.FeatureColumnName);
+        const string name = "onnx-test.square";
+        TorchModules.Register(name, () => new Square());
+        try
+        {
+            var ml = new MLContext(seed: 1);
+            var data = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Fit(TestData.Load(ml, "digits")).Transform(TestData.Load(ml, "digits")));
+            var transformer = ml.MulticlassClassification.Trainers.TorchNetwork(NetworkSpec.Parse($"reshape(1, 8, 8) >> conv2d(2, kernel=3) >> module({name}) >> flatten"), epochs: 1)
+                .Fit(data);
+            var graph = new RecordingGraph(transformer.Model.FeatureColumnName);
 
-        var e = Assert.ThrowsExactly<OnnxExportException>(() => TorchNetworkOnnx.Export(graph, model));
+            var direct = Assert.ThrowsExactly<OnnxExportException>(() => TorchNetworkOnnx.Export(graph, transformer.Model));
+            using var stream = new MemoryStream();
+            var viaMLNet = Assert.ThrowsExactly<OnnxExportException>(() => ml.Model.ConvertToOnnx(transformer, data, stream));
 
-        Assert.AreEqual(
-            "Layer 2 ('2', reshape(1, 8, 8)) of the network cannot be exported to ONNX: no ONNX form is known for reshape. "
-            + "Exportable layer kinds: Activation, Dropout, Linear.", e.Message);
-        Assert.IsEmpty(graph.Nodes);
+            string expected = $"Layer 2 ('2', module({name})) of the network cannot be exported to ONNX: it is your own TorchSharp module '{name}' "
+                + "(registered with TorchModules), code whose computation the exporter cannot read. "
+                + "A network exports when every layer is one of the spec's own (all but module); score this one with ML.NET.";
+            Assert.AreEqual(expected, direct.Message);
+            Assert.AreEqual(expected, viaMLNet.Message);
+            Assert.IsEmpty(graph.Nodes, "no node is written for a network that cannot be exported whole");
+            Assert.AreEqual(0, stream.Length, "ConvertToOnnx writes no partial graph");
+        }
+        finally
+        {
+            TorchModules.Unregister(name);
+        }
+    }
+
+    /// <summary>x², elementwise: a module of the user's own.</summary>
+    private sealed class Square() : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>("Square")
+    {
+        public override TorchSharp.torch.Tensor forward(TorchSharp.torch.Tensor input) => input.square();
     }
 
     /// <summary>A layer kind that no emitter knows, as a user's own module would be.</summary>

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MLNet.LrSchedules.Trainers.Tests.MLNet;
 
 namespace MLNet.LrSchedules.Trainers.Tests.Onnx;
 
@@ -11,6 +12,49 @@ namespace MLNet.LrSchedules.Trainers.Tests.Onnx;
 /// </summary>
 internal static class OnnxScoring
 {
+    /// <summary>
+    /// Exports <paramref name="model"/> (fitted on <paramref name="train"/>) with ML.NET's <c>ConvertToOnnx</c>, checks the
+    /// graph's inputs are the raw data columns (the prediction columns are outputs, not inputs), and compares each of
+    /// <paramref name="columns"/> on every row of <paramref name="test"/>, through ONNX Runtime and through ApplyOnnxModel,
+    /// against ML.NET, within <see cref="Parity.RelativeBound"/>. Returns ONNX Runtime's figures by column.
+    /// </summary>
+    public static Dictionary<string, Parity> CheckParity(TestContext context, MLContext ml, ITransformer model, IDataView train, IDataView test, string[] columns)
+    {
+        string path = TestData.TempPath("model.onnx");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            using (var stream = File.Create(path))
+                ml.Model.ConvertToOnnx(model, train, stream);
+
+            var expected = FromDataView(model.Transform(test), columns);
+            var (direct, inputNames, outputNames) = WithOnnxRuntime(path, test);
+            CollectionAssert.AreEquivalent(new[] { "Features", "Label" }, inputNames, "the graph reads the raw columns, nothing else");
+            foreach (var column in columns)
+                CollectionAssert.Contains(outputNames, column + ".output");
+
+            string[] onnxOutputs = columns.Select(c => c + ".output").ToArray();
+            var applied = WithApplyOnnxModel(ml, path, test, inputNames, onnxOutputs);
+
+            var result = new Dictionary<string, Parity>();
+            foreach (var column in columns)
+            {
+                var viaRuntime = Parity.Of(column, expected[column], direct[column + ".output"]);
+                var viaApply = Parity.Of(column + " (ApplyOnnxModel)", expected[column], applied[column + ".output"]);
+                context.WriteLine(viaRuntime.ToString());
+                context.WriteLine(viaApply.ToString());
+                Assert.IsLessThanOrEqualTo(Parity.RelativeBound, viaRuntime.MaxRelative, viaRuntime.ToString());
+                Assert.IsLessThanOrEqualTo(Parity.RelativeBound, viaApply.MaxRelative, viaApply.ToString());
+                result[column] = viaRuntime;
+            }
+            return result;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The columns of <paramref name="scored"/>, one double[] per row.</summary>
     public static Dictionary<string, double[][]> FromDataView(IDataView scored, params string[] columns) =>
         columns.ToDictionary(c => c, c => Read(scored, scored.Schema[c]));

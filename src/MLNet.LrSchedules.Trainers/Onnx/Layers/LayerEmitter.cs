@@ -40,7 +40,11 @@ internal abstract class LayerEmitter<TLayer> : LayerEmitter where TLayer : Expor
 internal static class LayerEmitters
 {
     private static readonly IReadOnlyDictionary<Type, LayerEmitter> Default =
-        new LayerEmitter[] { new LinearEmitter(), new ActivationEmitter(), new DropoutEmitter() }.ToDictionary(e => e.LayerType);
+        new LayerEmitter[]
+        {
+            new LinearEmitter(), new ActivationEmitter(), new DropoutEmitter(), new ReshapeEmitter(), new FlattenEmitter(),
+            new ConvolutionEmitter(), new PoolingEmitter(), new GlobalAvgPoolEmitter(), new BatchNormEmitter(), new LayerNormEmitter(),
+        }.ToDictionary(e => e.LayerType);
 
     /// <summary>
     /// Pairs every layer with its emitter before anything is written, so that a network with one unexportable layer
@@ -53,6 +57,11 @@ internal static class LayerEmitters
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
+            if (layer is UnexportedLayer { Layer: ModuleLayer module })
+                throw new OnnxExportException(
+                    $"Layer {i} ('{layer.Name}', {layer.Describe()}) of the network cannot be exported to ONNX: it is your own TorchSharp module '{module.Name}' "
+                    + "(registered with TorchModules), code whose computation the exporter cannot read. "
+                    + "A network exports when every layer is one of the spec's own (all but module); score this one with ML.NET.");
             if (!Default.TryGetValue(layer.GetType(), out var emitter))
                 throw new OnnxExportException(
                     $"Layer {i} ('{layer.Name}', {layer.Describe()}) of the network cannot be exported to ONNX: no ONNX form is known for {layer.KindName}. "
