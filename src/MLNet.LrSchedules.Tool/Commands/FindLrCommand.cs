@@ -19,7 +19,7 @@ internal static class FindLrCommand
         var end = new Option<double>("--end") { Description = "Learning rate of the last step.", DefaultValueFactory = _ => 10 };
         var steps = new Option<int>("--steps") { Description = "Number of optimizer steps, unless the loss diverges first.", DefaultValueFactory = _ => 200 };
         var noStop = new Option<bool>("--no-stop") { Description = "Run all steps even when the smoothed loss exceeds 4x its best (a NaN loss still stops)." };
-        var optimizer = new Option<OptimizerKind?>("--optimizer") { Description = "The optimizer. Default: train's (SGD with Nesterov momentum for the MNIST sample, AdamW for --data)." };
+        var optimizer = new Option<OptimizerKind?>("--optimizer") { Description = "The optimizer. Default: train's (AdamW; with --optimizer, the weight decay defaults to 0)." };
         var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size. Default: train's." };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "Weight decay (decoupled for AdamW). Default: train's." };
         var seed = new Option<int>("--seed") { Description = "Seed of the split, the initialization and the shuffles.", DefaultValueFactory = _ => 1 };

@@ -180,7 +180,7 @@ internal static class TrainCommands
     {
         var options = new TrainingOptions();
         var schedules = new Option<string[]>("--schedules") { Description = "The schedules to compare (text form, JSON or files). Default: constant, step, cosine, one-cycle, warmup-stable-decay.", AllowMultipleArgumentsPerToken = true };
-        var target = new Option<double?>("--target") { Description = "The validation accuracy (RMSE for regression) whose first epoch is reported. Default {TrainingRun.Format(MnistTarget)} for MNIST (what the default network reaches), none otherwise." };
+        var target = new Option<double?>("--target") { Description = $"The validation accuracy (RMSE for regression) whose first epoch is reported. Default {TrainingRun.Format(MnistTarget)} for MNIST (the accuracy the default network was chosen to reach), none otherwise." };
         var plot = new Option<string>("--plot", "-o") { Description = "PNG/SVG of validation accuracy and learning rate against step for every schedule.", DefaultValueFactory = _ => "compare.png" };
         var command = new Command("compare", "Train the same pipeline under several schedules on the same split and seed; print a table (validation metrics, and the test metric scored once per run at its end) and plot the curves together.");
         foreach (var o in options.All().Where(o => o != options.Schedule)) command.Options.Add(o);
