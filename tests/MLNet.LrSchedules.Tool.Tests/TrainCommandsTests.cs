@@ -131,6 +131,12 @@ public sealed class TrainCommandsTests
         StringAssert.Contains(regression.Out, "task Regression");
         StringAssert.Contains(regression.Out, "RMSE");
         Assert.AreEqual("Sgd", Info(Path.Combine(dir, "b.zip")).GetProperty("optimizer").GetProperty("kind").GetString());
+        // The raw target (25 to 346) is standardized by the trainer; inspect shows the mean and standard deviation.
+        var label = Info(Path.Combine(dir, "r.zip")).GetProperty("training").GetProperty("label_standardization");
+        Assert.IsGreaterThan(100, label.GetProperty("mean").GetDouble());
+        Assert.IsGreaterThan(50, label.GetProperty("standard_deviation").GetDouble());
+        StringAssert.Contains(LrSched.Run("inspect", Path.Combine(dir, "r.zip")).Out, "Label: standardized (mean ");
+        Assert.AreEqual(JsonValueKind.Null, Info(Path.Combine(dir, "b.zip")).GetProperty("training").GetProperty("label_standardization").ValueKind);
     }
 
     [TestMethod]

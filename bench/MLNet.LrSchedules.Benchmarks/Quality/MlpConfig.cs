@@ -63,7 +63,8 @@ internal sealed record MlpConfig
         if (Nesterov is { } nesterov) options.Nesterov = nesterov;
         options.Seed = context.Seed;
         options.ValidationSet = context.Validation;
-        // The reported epoch is the last one trained: no weights are picked by the validation loss.
+        // The reported epoch is the last one trained: no weights are picked by the validation loss (without early stopping
+        // RestoreBestWeights does not apply; off, it says so even if a configuration ever adds a patience).
         options.RestoreBestWeights = false;
     }
 

@@ -128,7 +128,7 @@ internal static class MnistSchedules
         text.AppendLine($"`data/mnist-10k.csv.gz`, pixels / 255. Test: the last 2,000 rows (fixed). Seeds {seeds[0]}–{seeds[^1]}: a seed shuffles the first 8,000 rows and cuts them into "
                         + $"{Markdown.Percent(1 - validationFraction)} train / {Markdown.Percent(validationFraction)} validation, and seeds the trainer (initialization and batch order). "
                         + $"Each budget ({string.Join(", ", budgets)} epochs) is its own run, so a schedule spans the whole budget. The validation rows are scored after every epoch "
-                        + "(the trainer's `ValidationSet`; `RestoreBestWeights` off: the last epoch's weights are tested); they choose the constant rate (best final validation accuracy, "
+                        + "(the trainer's `ValidationSet`; no early stopping, so the last epoch's weights are tested); they choose the constant rate (best final validation accuracy, "
                         + "per seed and budget) and give the epochs and the cumulative epoch wall time (`EpochRecord.WallTime`, validation scoring included) until the validation accuracy first reaches the target; "
                         + "the test rows are scored once per reported run. Fit time: the whole `Fit` of the chosen run (one process, after one untimed warm-up fit). Reference row of each network: its best constant rate.");
         text.AppendLine();

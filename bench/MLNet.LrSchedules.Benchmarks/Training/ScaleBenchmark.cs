@@ -12,7 +12,7 @@ namespace MLNet.LrSchedules.Benchmarks.Training;
 /// [--max-steps 400] [--in-memory-max 100000] [--batch 256]</c>: one epoch of the TorchSharp MLP (784 → 128 ReLU → 10, AdamW,
 /// batch 256) on a lazily generated synthetic data set (<see cref="SyntheticDataView"/>), in memory and streamed. Each
 /// configuration runs in its own process, so the process's peak working set is its own. An epoch longer than
-/// <c>--max-steps</c> steps is stopped there (mlContext.CancelExecution) and its time extrapolated from the measured step rate.
+/// <c>--max-steps</c> steps is stopped there (the options' CancellationToken) and its time extrapolated from the measured step rate.
 /// </summary>
 internal static class ScaleBenchmark
 {
@@ -56,18 +56,19 @@ internal static class ScaleBenchmark
         var clock = new Stopwatch();
         TimeSpan firstStep = TimeSpan.Zero, lastStep = TimeSpan.Zero;
         long measured = 0;
-        var cancel = typeof(MLContext).GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)!;
+        using var cancel = new CancellationTokenSource();
         var progress = new Inline(p =>
         {
             if (p.Step == 1) firstStep = clock.Elapsed;
             lastStep = clock.Elapsed;
             measured = p.Step;
             if (p.Step % 25 == 0) peakHeap = Math.Max(peakHeap, GC.GetGCMemoryInfo().HeapSizeBytes);
-            if (p.Step >= maxSteps) cancel.Invoke(ml, null);
+            if (p.Step >= maxSteps) cancel.Cancel();
         });
         var trainer = ml.MulticlassClassification.Trainers.TorchMlp(new TorchMlpMulticlassOptions
         {
             Epochs = 1, BatchSize = batch, HiddenLayers = [128], Optimizer = OptimizerKind.AdamW, Seed = 1, DataLoading = mode, Progress = progress,
+            CancellationToken = cancel.Token,
         });
         clock.Start();
         try

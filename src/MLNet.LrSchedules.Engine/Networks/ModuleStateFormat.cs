@@ -32,6 +32,33 @@ internal static class ModuleStateFormat
         return output.ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="target"/>'s entries in its order, each taken from <paramref name="source"/> (same name) when
+    /// <paramref name="fromSource"/> says so, else kept; the tensors' bytes are copied unchanged.
+    /// </summary>
+    /// <exception cref="FormatException">A state is malformed, or <paramref name="source"/> lacks an entry to take.</exception>
+    public static byte[] Merge(byte[] target, byte[] source, Func<string, bool> fromSource)
+    {
+        var sourceEntries = Read(source).ToDictionary(e => e.Name);
+        var entries = Read(target);
+        using var output = new MemoryStream(target.Length + 64);
+        using (var writer = new BinaryWriter(output, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write7BitEncodedInt64(entries.Count);
+            foreach (var (name, start, length) in entries)
+            {
+                writer.Write(name);
+                if (!fromSource(name))
+                    writer.Write(target, start, length);
+                else if (sourceEntries.TryGetValue(name, out var taken))
+                    writer.Write(source, taken.TensorStart, taken.TensorLength);
+                else
+                    throw new FormatException($"The source state has no entry '{name}'.");
+            }
+        }
+        return output.ToArray();
+    }
+
     private static List<(string Name, int TensorStart, int TensorLength)> Read(byte[] state)
     {
         try

@@ -5,7 +5,8 @@ namespace MLNet.LrSchedules.Trainers;
 
 /// <summary>
 /// Scores rows with a trained network of any spec: softmax probabilities (multiclass), the logit (binary; the probability is
-/// its sigmoid, see <see cref="Sigmoid"/>) or the value (regression).
+/// its sigmoid, see <see cref="Sigmoid"/>) or the value (regression: <c>mean + std · output</c> when the network learned a
+/// standardized label, see <see cref="LabelStandardization"/>).
 /// </summary>
 /// <remarks>
 /// Thread-safe: calls are serialized by a lock (ML.NET may score from several threads); the network runs in eval mode
@@ -25,13 +26,17 @@ public sealed class NetworkScorer : IDisposable
     /// <param name="task">The task the network was trained for; decides the outputs.</param>
     /// <param name="weights">Weights in TorchSharp's module format (<see cref="TrainingResult.Weights"/>).</param>
     /// <param name="device">Where to score.</param>
-    /// <exception cref="ArgumentException">The spec is not resolved, its outputs do not fit the task, or the weights are not this network's.</exception>
+    /// <param name="labelStandardization">Regression: the label's standardization the network learned (<see cref="EngineSettings.LabelStandardization"/>), mapped back on every score; null for none.</param>
+    /// <exception cref="ArgumentException">The spec is not resolved, its outputs do not fit the task, the weights are not this network's, or a standardization is given for classification.</exception>
     /// <exception cref="InvalidOperationException">The spec holds a module of your own that is not registered (<see cref="TorchModules"/>).</exception>
-    public NetworkScorer(NetworkSpec network, TrainingTask task, byte[] weights, ComputeDevice device = ComputeDevice.Cpu)
+    public NetworkScorer(NetworkSpec network, TrainingTask task, byte[] weights, ComputeDevice device = ComputeDevice.Cpu, LabelStandardization? labelStandardization = null)
     {
         Check.NotNull(network);
         Check.NotNull(weights);
         _objective = TaskObjective.For(task);
+        if (labelStandardization is not null && task != TrainingTask.Regression)
+            throw new ArgumentException($"Parameter 'labelStandardization' applies to regression only; the task is {task}.", nameof(labelStandardization));
+        LabelStandardization = labelStandardization;
         if (network.InputSize is not { } inputSize)
             throw new ArgumentException($"Parameter 'network' must be a resolved spec (with its input size); received '{network}'.", nameof(network));
         if (network.OutputSize is { } outputs) _objective.CheckOutputs(outputs, nameof(network));
@@ -55,6 +60,9 @@ public sealed class NetworkScorer : IDisposable
 
     /// <summary>The network's resolved spec.</summary>
     public NetworkSpec Network { get; }
+
+    /// <summary>The standardization the network's output is mapped back from, or null.</summary>
+    public LabelStandardization? LabelStandardization { get; }
 
     /// <summary>The task; decides what <see cref="Score"/> writes.</summary>
     public TrainingTask Task => _objective.Task;
@@ -83,6 +91,7 @@ public sealed class NetworkScorer : IDisposable
             var input = HostTensors.Float32(features, rows, _inputSize);
             if (_device.type != DeviceType.CPU) input = input.to(_device);
             var result = _objective.Predict(_network.forward(input));
+            if (LabelStandardization is { } s) result = result.mul(s.StandardDeviation).add(s.Mean);
             if (result.device_type != DeviceType.CPU) result = result.cpu();
             result.contiguous().data<float>().CopyTo(output[..(rows * OutputsPerRow)]);
         }

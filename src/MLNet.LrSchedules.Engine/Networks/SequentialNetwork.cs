@@ -95,6 +95,31 @@ internal sealed class SequentialNetwork : nn.Module<Tensor, Tensor>
         if (twin is not null) CopyStateFrom(twin);
     }
 
+    /// <summary>
+    /// Weights for <paramref name="network"/> that keep a trained body under a new head: every entry of the layers before the
+    /// last comes from <paramref name="bodyWeights"/> (weights of a network with the same layers before its own head), the
+    /// head's entries are initialized from <paramref name="seed"/> as a new network's would be.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="bodyWeights"/> lack an entry of the body, or hold one of another shape.</exception>
+    public static byte[] WithNewHead(NetworkSpec network, byte[] bodyWeights, int seed)
+    {
+        Check.NotNull(network);
+        Check.NotNull(bodyWeights);
+        using var fresh = new SequentialNetwork(network, seed);
+        string head = (network.Layers.Count - 1).ToString(CultureInfo.InvariantCulture) + ".";
+        byte[] merged;
+        try
+        {
+            merged = ModuleStateFormat.Merge(fresh.SaveWeights(), bodyWeights, name => !name.StartsWith(head, StringComparison.Ordinal));
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"Parameter 'bodyWeights' does not hold the body of the network '{network}': {e.Message}", nameof(bodyWeights), e);
+        }
+        fresh.LoadWeights(merged); // checks every shape
+        return merged;
+    }
+
     /// <summary>Copies every parameter and buffer of <paramref name="source"/>, a network of the same spec, across devices.</summary>
     public void CopyStateFrom(SequentialNetwork source)
     {

@@ -8,7 +8,9 @@ namespace MLNet.LrSchedules.Trainers;
 /// on the CPU are copied once per <see cref="TrainingEngine.Train"/> call into resident tensors and each batch is gathered
 /// from them with <c>index_select</c> (the same rows in the same order as <see cref="InMemoryBatchSource.ReadBatches"/>, so
 /// the same numbers): no managed copy and no tensor built from a managed array per step. Any other source goes through
-/// <see cref="IBatchSource.ReadBatches"/>, checked batch by batch, and is moved to the device once per step.
+/// <see cref="IBatchSource.ReadBatches"/>, checked batch by batch, and is moved to the device once per step. With
+/// <see cref="EngineSettings.LabelStandardization"/> every label is standardized on its way into a tensor, the same way on
+/// both paths (so a streamed run equals an in-memory one).
 /// </summary>
 internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective, Device device, int outputs) : IDisposable
 {
@@ -24,7 +26,7 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
         if (rows == 0) return;
         CheckBatch(new Batch(memory.Features, memory.Labels, memory.Weights, rows), memory.FeatureCount);
         var features = HostTensors.Float32(memory.Features, rows, memory.FeatureCount).DetachFromDisposeScope();
-        var labels = HostTensors.Float32(memory.Labels, rows);
+        var labels = HostTensors.Float32(Labels(memory.Labels), rows);
         if (objective.LabelType != ScalarType.Float32)
         {
             var typed = labels.to(objective.LabelType);
@@ -69,7 +71,7 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
     public (Tensor Input, Tensor Labels, Tensor? Weights) ToTensors(Batch batch, int featureCount)
     {
         var input = HostTensors.Float32(batch.Features, batch.Rows, featureCount);
-        var labels = HostTensors.Float32(batch.Labels, batch.Rows);
+        var labels = HostTensors.Float32(Labels(batch.Labels), batch.Rows);
         if (objective.LabelType != ScalarType.Float32) labels = labels.to(objective.LabelType);
         var weights = batch.Weights is null ? null : HostTensors.Float32(batch.Weights, batch.Rows);
         if (device.type != DeviceType.CPU)
@@ -80,6 +82,9 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
         }
         return (input, labels, weights);
     }
+
+    private ReadOnlySpan<float> Labels(float[] labels) =>
+        settings.LabelStandardization is { } standardization ? standardization.Standardize(labels) : labels;
 
     /// <summary>Throws when a batch is not Rows × FeatureCount features with one label (and weight) per row, or a label does not fit the task.</summary>
     public void CheckBatch(Batch batch, int featureCount)

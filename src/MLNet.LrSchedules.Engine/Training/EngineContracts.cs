@@ -85,14 +85,15 @@ public sealed record OptimizerSettings(
 /// <param name="Network">The resolved network (<see cref="NetworkSpec.Resolve"/>): input size known, task head included.</param>
 /// <param name="Optimizer">The optimizer and its settings.</param>
 /// <param name="Schedule">The learning-rate schedule, relative to <paramref name="LearningRate"/>.</param>
-/// <param name="LearningRate">The base learning rate the schedule scales.</param>
+/// <param name="LearningRate">The base learning rate relative schedules scale; schedules with absolute rates (one-cycle's <c>max_lr</c>, cyclic, optax's) ignore it.</param>
 /// <param name="Epochs">Passes over the training data.</param>
 /// <param name="BatchSize">Rows per mini-batch.</param>
 /// <param name="StepUnit">Whether the schedule advances per optimizer step or per epoch.</param>
 /// <param name="Seed">Seed of the initialization, the shuffles and the dropout masks.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a better monitored loss before stopping; null never stops early.</param>
-/// <param name="RestoreBestWeights">Whether the result holds the best epoch's weights.</param>
+/// <param name="RestoreBestWeights">With early stopping (<paramref name="EarlyStoppingPatience"/> set), whether the result holds the best epoch's weights rather than the last epoch's; without early stopping it has no effect.</param>
 /// <param name="Device">Where to train.</param>
+/// <param name="LabelStandardization">Regression only: the label's mean and standard deviation, computed from the training data (<see cref="Trainers.LabelStandardization.Of"/>); the network learns the standardized label and predicts in the label's units. Null trains on the labels as they are.</param>
 public sealed record EngineSettings(
     TrainingTask Task,
     NetworkSpec Network,
@@ -105,7 +106,12 @@ public sealed record EngineSettings(
     int Seed,
     int? EarlyStoppingPatience,
     bool RestoreBestWeights,
-    ComputeDevice Device);
+    ComputeDevice Device,
+    LabelStandardization? LabelStandardization = null)
+{
+    /// <summary>True when the result holds the best epoch's weights: <see cref="RestoreBestWeights"/> with early stopping.</summary>
+    public bool RestoresBestWeights => RestoreBestWeights && EarlyStoppingPatience is not null;
+}
 
 /// <summary>One mini-batch, row-major.</summary>
 /// <param name="Features">rows × featureCount values.</param>
@@ -138,8 +144,8 @@ public sealed record StepRecord(long Step, int Epoch, double LearningRate, doubl
 /// <summary>The summary of one epoch.</summary>
 /// <param name="Epoch">The epoch, 1-based.</param>
 /// <param name="TrainingLoss">Mean training loss over the epoch's batches (weighted by rows).</param>
-/// <param name="ValidationLoss">Loss on the validation source (lower is better), when one was given.</param>
-/// <param name="ValidationMetric">Accuracy (higher is better) for classification, RMSE (lower is better) for regression, when a validation source was given.</param>
+/// <param name="ValidationLoss">Loss on the validation source (lower is better), when one was given; for a regression with <see cref="EngineSettings.LabelStandardization"/>, the mean squared error of the standardized label.</param>
+/// <param name="ValidationMetric">Accuracy (higher is better) for classification, RMSE (lower is better, in the label's units) for regression, when a validation source was given.</param>
 /// <param name="WallTime">Time the epoch took, validation included.</param>
 public sealed record EpochRecord(int Epoch, double TrainingLoss, double? ValidationLoss, double? ValidationMetric, TimeSpan WallTime);
 

@@ -170,8 +170,7 @@ public sealed class TrainingDivergedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public TrainingDivergedException(long step, int epoch, double learningRate, double loss, TrainingResult lastGoodResult)
-        : base($"Training diverged at step {step} (epoch {epoch}): the loss became {loss} with learning rate {learningRate:R}. "
-               + $"The weights were rolled back to the end of epoch {lastGoodResult?.EpochsCompleted}; lower the learning rate or clip gradients (OptimizerSettings.GradientClipNorm).")
+        : base(Describe(step, epoch, learningRate, loss, lastGoodResult?.EpochsCompleted, "OptimizerSettings.GradientClipNorm"))
     {
         Step = step;
         Epoch = epoch;
@@ -179,6 +178,11 @@ public sealed class TrainingDivergedException : Exception
         Loss = loss;
         LastGoodResult = Check.NotNull(lastGoodResult, nameof(lastGoodResult));
     }
+
+    /// <summary>The message, naming the setting that clips gradients as the caller knows it (<paramref name="clipSetting"/>).</summary>
+    internal static string Describe(long step, int epoch, double learningRate, double loss, int? lastGoodEpoch, string clipSetting) =>
+        $"Training diverged at step {step} (epoch {epoch}): the loss became {loss} with learning rate {learningRate:R}. "
+        + $"The weights were rolled back to the end of epoch {lastGoodEpoch}; lower the learning rate or clip gradients ({clipSetting}).";
 
     /// <summary>The optimizer step (0-based) whose loss was not finite.</summary>
     public long Step { get; }

@@ -19,7 +19,11 @@ namespace MLNet.LrSchedules.Trainers;
 /// schedule listens to it) = the dot product of the current gradient with the previous step's update direction
 /// (θ_before − θ_after) / lr, before the step's rate is read — for plain SGD that is the previous gradient.</para>
 /// <para>Early stopping and <see cref="EngineSettings.RestoreBestWeights"/> monitor the same loss as the Metric signal.
-/// With <see cref="EngineSettings.RestoreBestWeights"/> the result's weights are the best epoch's whether or not training stopped early.</para>
+/// <see cref="EngineSettings.RestoreBestWeights"/> applies with early stopping only (<see cref="EngineSettings.RestoresBestWeights"/>):
+/// the result's weights are then the best epoch's, whether the run stopped early or ran all its epochs; without early
+/// stopping they are the last epoch's.</para>
+/// <para>A regression run with <see cref="EngineSettings.LabelStandardization"/> trains on the standardized label; its
+/// losses are the standardized problem's and its validation RMSE is in the label's units.</para>
 /// <para>Determinism: initialization depends on the seed only (see <see cref="TorchModules"/> for modules of your own), and
 /// the shuffle order and dropout masks of an epoch on (seed, epoch) only; batch-norm running statistics are part of the
 /// weights. A run resumed from an epoch's <see cref="TrainingCheckpoint"/> ends with the same weights, bit for bit on the
@@ -62,6 +66,9 @@ public sealed class TrainingEngine : IDisposable
                 throw new ArgumentException($"Parameter 'resumeFrom' is a checkpoint of a {resumeFrom.Settings.Task} run; settings.Task is {settings.Task}.", nameof(resumeFrom));
             if (resumeFrom.Settings.Optimizer.Kind != settings.Optimizer.Kind)
                 throw new ArgumentException($"Parameter 'resumeFrom' holds the state of a {resumeFrom.Settings.Optimizer.Kind} optimizer; settings.Optimizer.Kind is {settings.Optimizer.Kind}.", nameof(resumeFrom));
+            if (resumeFrom.Settings.LabelStandardization != settings.LabelStandardization)
+                throw new ArgumentException(
+                    $"Parameter 'resumeFrom' is a run whose network learned {Describe(resumeFrom.Settings.LabelStandardization)}; settings.LabelStandardization gives {Describe(settings.LabelStandardization)}.", nameof(resumeFrom));
         }
 
         _settings = settings;
@@ -104,6 +111,12 @@ public sealed class TrainingEngine : IDisposable
 
     /// <summary>Optimizer steps completed so far (including those of a resumed checkpoint).</summary>
     public long StepsCompleted => _state.StepsCompleted;
+
+    /// <summary>
+    /// The state at the end of the last completed epoch (the resumed checkpoint, or the start of the run once <see cref="Train"/>
+    /// has begun); what a canceled or failed <see cref="Train"/> rolled back to. Null before <see cref="Train"/> of a new run.
+    /// </summary>
+    public TrainingCheckpoint? LastCheckpoint => _lastCheckpoint;
 
     /// <summary>The scheduler driving the run, once <see cref="Train"/> has started; null before.</summary>
     public LrScheduler? Scheduler => _scheduler;
@@ -187,7 +200,7 @@ public sealed class TrainingEngine : IDisposable
                     throw Diverged(_state.StepsCompleted - 1, epoch, _scheduler.LearningRate, monitored, logger);
                 _scheduler.Report(ScheduleSignal.Metric, monitored);
                 if (_settings.StepUnit == ScheduleStepUnit.Epoch) _scheduler.Advance();
-                if (_state.Improves(monitored, epoch) && _settings.RestoreBestWeights) _state.BestWeights = _network.SaveWeights();
+                if (_state.Improves(monitored, epoch) && _settings.RestoresBestWeights) _state.BestWeights = _network.SaveWeights();
 
                 var record = new EpochRecord(epoch, trainingLoss, validationLoss, validationMetric, epochClock.Elapsed);
                 _state.History = _state.History.Append(steps, [record]);
@@ -225,7 +238,7 @@ public sealed class TrainingEngine : IDisposable
 
         var checkpoint = _lastCheckpoint!;
         byte[] weights = checkpoint.Weights;
-        if (_settings.RestoreBestWeights && _state.BestWeights is not null && _state.BestEpoch != _state.EpochsCompleted)
+        if (_settings.RestoresBestWeights && _state.BestWeights is not null && _state.BestEpoch != _state.EpochsCompleted)
         {
             weights = _state.BestWeights;
             _network.LoadWeights(weights);
@@ -348,8 +361,14 @@ public sealed class TrainingEngine : IDisposable
             throw new ArgumentOutOfRangeException(nameof(settings), settings.Task, $"EngineSettings.Task must be MulticlassClassification, BinaryClassification or Regression; received {settings.Task}.");
         }
         if (settings.Network.OutputSize is { } outputs) objective.CheckOutputs(outputs, nameof(settings));
+        if (settings.LabelStandardization is not null && settings.Task != TrainingTask.Regression)
+            throw new ArgumentException($"EngineSettings.LabelStandardization applies to regression labels only; the task is {settings.Task}.", nameof(settings));
         return objective;
     }
+
+    private static string Describe(LabelStandardization? standardization) => standardization is { } s
+        ? $"the standardized label (mean {s.Mean:R}, standard deviation {s.StandardDeviation:R})"
+        : "the label as it is";
 
     /// <summary>Frees the network, the optimizer and their native tensors.</summary>
     public void Dispose()

@@ -2,7 +2,10 @@ using static TorchSharp.torch;
 
 namespace MLNet.LrSchedules.Trainers;
 
-/// <summary>Scores the validation source after an epoch: the (weighted) mean loss and the task's metric, in evaluation mode.</summary>
+/// <summary>
+/// Scores the validation source after an epoch: the (weighted) mean loss and the task's metric, in evaluation mode. With a
+/// standardized regression label the loss is the standardized problem's (as the training loss) and the RMSE is in the label's units.
+/// </summary>
 internal static class Validation
 {
     public static (double? Loss, double? Metric) Run(nn.Module<Tensor, Tensor> network, TaskObjective objective, BatchFeed feed,
@@ -33,6 +36,8 @@ internal static class Validation
             rows += batch.Rows;
         }
         if (rows == 0) return (null, null);
-        return (lossSum / weightSum, objective.Metric(metricSum, rows));
+        double metric = objective.Metric(metricSum, rows);
+        if (settings.LabelStandardization is { } standardization) metric = standardization.InLabelUnits(metric);
+        return (lossSum / weightSum, metric);
     }
 }

@@ -46,6 +46,8 @@ internal static class InspectCommand
         Console.WriteLine($"  format version {info.FormatVersion}, library {info.LibraryVersion}; entries: {string.Join(", ", info.EntryNames)}");
         Console.WriteLine($"Task: {info.Task}; features '{info.FeatureColumnName}' ({n.InputSize}), label '{info.LabelColumnName}'{(info.ClassNames is { } c ? $" ({c.Count} classes: {string.Join(", ", c.Take(20))}{(c.Count > 20 ? ", ..." : "")})" : "")}");
         Console.WriteLine($"Network: {n}");
+        if (info.LabelStandardization is { } label)
+            Console.WriteLine($"Label: standardized (mean {F(label.Mean)}, standard deviation {F(label.StandardDeviation)}); scores are in the label's units, the history's losses are the standardized problem's, its RMSE in the label's units");
         Console.WriteLine("Schedule:");
         Console.WriteLine($"  {LrScheduleText.Format(info.Schedule)}");
         Console.WriteLine($"  {LrScheduleJson.Serialize(info.Schedule)}");
@@ -133,6 +135,17 @@ internal static class InspectCommand
         w.WriteNumber("seed", s.Seed);
         w.WriteString("device", s.Device.ToString());
         if (s.EarlyStoppingPatience is { } p) w.WriteNumber("early_stopping_patience", p); else w.WriteNull("early_stopping_patience");
+        if (info.LabelStandardization is { } label)
+        {
+            w.WriteStartObject("label_standardization");
+            w.WriteNumber("mean", label.Mean);
+            w.WriteNumber("standard_deviation", label.StandardDeviation);
+            w.WriteEndObject();
+        }
+        else
+        {
+            w.WriteNull("label_standardization");
+        }
         w.WriteNumber("epochs_completed", info.EpochsCompleted);
         w.WriteNumber("steps_completed", info.StepsCompleted);
         w.WriteString("stop_reason", info.StopReason.ToString());

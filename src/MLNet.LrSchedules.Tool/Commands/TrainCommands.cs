@@ -45,8 +45,8 @@ internal static class TrainCommands
             var prepared = TrainingRun.Prepare(ml, data, task, split, TrainingOptions.Recipe(choice, task, paths.Plot), standardize: !mnist);
             DescribeRun(data, mnist, task, prepared, spec);
             var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
-            var result = FitInterruptible(ml, interruption, prepared, paths, r.GetValue(stopAfter),
-                progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, paths.Checkpoint, pipeline),
+            var result = FitInterruptible(interruption, prepared, paths, r.GetValue(stopAfter),
+                progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
                 trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train)));
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
         }));
@@ -134,11 +134,11 @@ internal static class TrainCommands
                     Finish(ml, prepared, result, paths, saved.InputSchema);
                     return;
                 }
-                var spec = SpecFromModel(info) with { Device = TrainingOptions.ParseDevice(r.GetValue(options.Device)!) };
+                var device = TrainingOptions.ParseDevice(r.GetValue(options.Device)!);
                 Console.WriteLine($"Continuing the run in {saved.File}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
                 DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, task, prepared);
-                result = FitInterruptible(ml, interruption, prepared, paths, null,
-                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, paths.Checkpoint),
+                result = FitInterruptible(interruption, prepared, paths, null,
+                    progress => TrainingRun.Continuing(ml, task, device, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
                     trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
@@ -151,8 +151,8 @@ internal static class TrainCommands
                 Console.WriteLine($"Fine-tuning {path} ({info.EpochsCompleted} epochs done) for {spec.Epochs} epochs: schedule {Describe(spec.Schedule)}, base lr {TrainingRun.Format(spec.LearningRate)}, {spec.Optimizer}");
                 DescribeData(data, choice.UsesMnist, task, prepared);
                 var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
-                result = FitInterruptible(ml, interruption, prepared, paths, null,
-                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, paths.Checkpoint, pipeline),
+                result = FitInterruptible(interruption, prepared, paths, null,
+                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
                     trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train, saved.Network)));
             }
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
@@ -217,18 +217,18 @@ internal static class TrainCommands
                 if (interruption.Requested) throw new CommandException($"{plotPath}: interrupted ({interruption.Signal}) before every schedule ran: nothing written (expected the comparison to finish)");
                 var runSpec = spec with { Schedule = schedule };
                 var runContext = new MLContext(spec.Seed);
-                interruption.Attach(runContext);
+                interruption.Training = true;
                 try
                 {
                     var result = LiveProgress.Run(name, progress =>
-                        TrainingRun.Fit(prepared, () => TrainingRun.Chain(prepared.Preprocess, TrainingRun.Trainer(runContext, task, runSpec, prepared.Validation, progress).Fit(prepared.Train))));
+                        TrainingRun.Fit(prepared, () => TrainingRun.Chain(prepared.Preprocess, TrainingRun.Trainer(runContext, task, runSpec, prepared.Validation, progress, interruption.Token).Fit(prepared.Train))));
                     rows.Add((name, result, task.Evaluate(runContext, result.Model.Transform(prepared.RawTest))));
                 }
                 catch (OperationCanceledException) when (interruption.Requested)
                 {
                     throw new CommandException($"{plotPath}: interrupted ({interruption.Signal}) during '{name}': nothing written (expected the comparison to finish)");
                 }
-                finally { interruption.Detach(); }
+                finally { interruption.Training = false; }
             }
 
             string metricName = $"validation {task.MetricName}";
@@ -281,12 +281,12 @@ internal static class TrainCommands
     /// Trains with a checkpoint (the whole pipeline) at the end of every epoch. Ctrl+C, SIGTERM or --stop-after-epochs stop
     /// before the next step: the result is then null, and the last checkpoint is the run's resumable state.
     /// </summary>
-    private static RunResult? FitInterruptible(MLContext ml, Interruption interruption, PreparedData prepared, RunPaths paths, int? stopAfterEpochs,
+    private static RunResult? FitInterruptible(Interruption interruption, PreparedData prepared, RunPaths paths, int? stopAfterEpochs,
         Func<IProgress<TrainingProgress>, TorchNetworkTrainer> makeTrainer, Func<TorchNetworkTrainer, ITransformer> fit)
     {
         if (interruption.Requested)
             throw new CommandException($"{paths.Model}: interrupted ({interruption.Signal}) before training started: nothing written (expected the command to run to its end)");
-        interruption.Attach(ml);
+        interruption.Training = true;
         try
         {
             return LiveProgress.Run(Path.GetFileName(paths.Model), progress =>
@@ -303,7 +303,7 @@ internal static class TrainCommands
         }
         finally
         {
-            interruption.Detach();
+            interruption.Training = false;
         }
     }
 

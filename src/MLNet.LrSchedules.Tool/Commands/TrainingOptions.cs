@@ -25,7 +25,7 @@ internal sealed class TrainingOptions
     public Option<string?> Label { get; } = new("--label") { Description = "The label column of --data (default 'label')." };
     public Option<string?> Task { get; } = new("--task") { Description = "multiclass, binary or regression. Default: inferred from the label (Boolean-like: binary; a few integers or text: multiclass; else regression)." };
     public Option<string?> Schedule { get; } = new("--schedule") { Description = "The learning-rate schedule: text form (e.g. \"warmup(5%) >> cosine(min=1e-5)\"), JSON, or a file holding either." };
-    public Option<double?> LearningRate { get; } = new("--lr") { Description = "The base learning rate the schedule scales." };
+    public Option<double?> LearningRate { get; } = new("--lr") { Description = "The base learning rate relative schedules scale; it is also the peak of the default one-cycle schedule. A --schedule with absolute rates (one_cycle(max_lr=...), cyclic, optax_*) ignores it." };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "Passes over the training data." };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Rows per mini-batch." };
     public Option<string?> Network { get; } = new("--network") { Description = "The network's body in the network spec's text form, e.g. \"mlp(512)\" or \"reshape(1, 28, 28) >> conv2d(16, kernel=3, padding=1) >> relu >> maxpool2d(2) >> flatten\" (docs/NETWORKS.md); the task's output layer is appended. Default: a small CNN for the MNIST sample, mlp(64) for --data." };

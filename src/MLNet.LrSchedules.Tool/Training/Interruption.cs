@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
-using Microsoft.ML;
 
 namespace MLNet.LrSchedules.Tool.Training;
 
@@ -9,11 +7,12 @@ namespace MLNet.LrSchedules.Tool.Training;
 /// command saves a resumable model; at any other moment the command finishes what it is doing (a save completes) and
 /// does not start training. A second signal ends the process at once, which the atomic writes make safe too.
 /// </summary>
+/// <remarks>Training sees the signal through <see cref="Token"/>, the trainers' <c>CancellationToken</c> option.</remarks>
 internal sealed class Interruption : IDisposable
 {
     private readonly List<PosixSignalRegistration> _registrations = [];
     private readonly object _gate = new();
-    private MLContext? _training;
+    private readonly CancellationTokenSource _stop = new();
 
     public Interruption()
     {
@@ -30,28 +29,16 @@ internal sealed class Interruption : IDisposable
 
     public bool Requested => Signal is not null;
 
-    /// <summary>Signals from now on cancel training in <paramref name="ml"/> (through <c>MLContext.CancelExecution</c>).</summary>
-    public void Attach(MLContext ml)
-    {
-        lock (_gate)
-        {
-            _training = ml;
-            if (Requested) CancelExecution(ml);
-        }
-    }
+    /// <summary>Canceled by the first signal or <see cref="Stop"/>: give it to every trainer of the command.</summary>
+    public CancellationToken Token => _stop.Token;
 
-    public void Detach()
-    {
-        lock (_gate) _training = null;
-    }
-
-    /// <summary>Cancels the attached training as a signal would (used by --stop-after-epochs).</summary>
+    /// <summary>Cancels training as a signal would (used by --stop-after-epochs).</summary>
     public void Stop(string reason)
     {
         lock (_gate)
         {
             Signal ??= reason;
-            if (_training is { } ml) CancelExecution(ml);
+            _stop.Cancel();
         }
     }
 
@@ -63,21 +50,21 @@ internal sealed class Interruption : IDisposable
             if (Requested) return;
             Signal = context.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "Ctrl+C";
             context.Cancel = true;
-            Console.Error.WriteLine(_training is null
-                ? $"Interrupted ({Signal}): finishing the current step, no training will start (again to quit now)."
-                : $"Interrupted ({Signal}): stopping after the current step and saving a resumable model (again to quit now).");
-            if (_training is { } ml) CancelExecution(ml);
+            Console.Error.WriteLine(Training
+                ? $"Interrupted ({Signal}): stopping after the current step and saving a resumable model (again to quit now)."
+                : $"Interrupted ({Signal}): finishing the current step, no training will start (again to quit now).");
+            _stop.Cancel();
             Files.TestHooks.Release();
         }
     }
 
-    /// <summary><c>MLContext.CancelExecution()</c> is internal in ML.NET 5 (AutoML uses it); the trainers stop before the next step when it is called.</summary>
-    private static void CancelExecution(MLContext ml) =>
-        typeof(MLContext).GetMethod("CancelExecution", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.Invoke(ml, null);
+    /// <summary>Whether training is under way (for the message a signal prints).</summary>
+    public bool Training { get; set; }
 
     public void Dispose()
     {
         foreach (var registration in _registrations) registration.Dispose();
         _registrations.Clear();
+        _stop.Dispose();
     }
 }

@@ -44,8 +44,6 @@ internal sealed record TrainingSpec(
     /// <summary>The network, optimizer and batch settings, which the range test uses too.</summary>
     public void FillNetwork(TorchNetworkOptions o)
     {
-        o.LabelColumnName = TabularData.LabelColumn;
-        o.FeatureColumnName = TabularData.FeaturesColumn;
         o.Network = Network;
         o.BatchSize = BatchSize;
         o.Optimizer = Optimizer;
@@ -104,19 +102,40 @@ internal static class TrainingRun
     }
 
     /// <summary>
-    /// A trainer for <paramref name="spec"/> that validates on the validation rows, never the test rows. The last epoch's
-    /// weights are kept (the CLI has no early stopping), so the final model equals the final checkpoint.
+    /// A trainer for <paramref name="spec"/> that validates on the validation rows, never the test rows. The CLI has no
+    /// early stopping, so the library's <c>RestoreBestWeights</c> does not apply: the last epoch's weights are kept and the
+    /// final model equals the final checkpoint. <paramref name="cancellation"/> (Ctrl+C, SIGTERM) stops it before the next step.
     /// </summary>
     public static TorchNetworkTrainer Trainer(MLContext ml, CliTask task, TrainingSpec spec, IDataView? validation, IProgress<TrainingProgress>? progress,
-        string? checkpointPath = null, CheckpointPipeline? pipeline = null) =>
+        CancellationToken cancellation, string? checkpointPath = null, CheckpointPipeline? pipeline = null) =>
         task.Trainer(ml, o =>
         {
             spec.Fill(o);
-            o.ValidationSet = validation;
-            o.RestoreBestWeights = false;
-            o.Progress = progress;
-            if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
+            Common(o, validation, progress, cancellation, checkpointPath, pipeline);
         });
+
+    /// <summary>
+    /// A trainer that continues a saved run: the run's own settings (the command checked the options against them), on
+    /// <paramref name="device"/>, with the validation rows, progress and a checkpoint every epoch.
+    /// </summary>
+    public static TorchNetworkTrainer Continuing(MLContext ml, CliTask task, ComputeDevice device, IDataView? validation, IProgress<TrainingProgress>? progress,
+        CancellationToken cancellation, string checkpointPath) =>
+        task.Trainer(ml, o =>
+        {
+            o.Device = device;
+            Common(o, validation, progress, cancellation, checkpointPath, pipeline: null);
+        });
+
+    private static void Common(TorchTrainerOptions o, IDataView? validation, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
+        string? checkpointPath, CheckpointPipeline? pipeline)
+    {
+        o.LabelColumnName = TabularData.LabelColumn;
+        o.FeatureColumnName = TabularData.FeaturesColumn;
+        o.ValidationSet = validation;
+        o.Progress = progress;
+        o.CancellationToken = cancellation;
+        if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
+    }
 
     /// <summary>Runs <paramref name="fit"/> (which returns the whole pipeline); a divergence after the first epoch keeps the last good epoch's model.</summary>
     public static RunResult Fit(PreparedData data, Func<ITransformer> fit)

@@ -22,7 +22,7 @@ public static class TorchMlpCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkMulticlassTrainer TorchMlp(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
@@ -44,7 +44,7 @@ public static class TorchMlpCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkBinaryTrainer TorchMlp(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
@@ -66,7 +66,7 @@ public static class TorchMlpCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkRegressionTrainer TorchMlp(this RegressionCatalog.RegressionTrainers catalog,
         string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,

@@ -23,7 +23,7 @@ public static class TorchNetworkCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkMulticlassTrainer TorchNetwork(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
         NetworkSpec network, string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
@@ -46,7 +46,7 @@ public static class TorchNetworkCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkBinaryTrainer TorchNetwork(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
         NetworkSpec network, string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,
@@ -69,7 +69,7 @@ public static class TorchNetworkCatalog
     /// <param name="featureColumnName">The features column: a known-size vector of float.</param>
     /// <param name="exampleWeightColumnName">Optional float example weights.</param>
     /// <param name="schedule">The learning-rate schedule; null for a constant rate.</param>
-    /// <param name="learningRate">The base learning rate the schedule scales.</param>
+    /// <param name="learningRate">The base learning rate: the rate without schedule, scaled by relative schedules; schedules with absolute rates (one-cycle's <c>max_lr</c>) ignore it (<see cref="TorchTrainerOptions.LearningRate"/>).</param>
     /// <param name="epochs">Passes over the training data.</param>
     public static TorchNetworkRegressionTrainer TorchNetwork(this RegressionCatalog.RegressionTrainers catalog,
         NetworkSpec network, string labelColumnName = "Label", string featureColumnName = "Features", string? exampleWeightColumnName = null,

@@ -11,6 +11,12 @@ internal static class MLNetHost
     /// <summary>The environment behind a trainers catalog (ML.NET's own trainers get it the same way).</summary>
     public static IHostEnvironment Environment(TrainCatalogBase.CatalogInstantiatorBase catalog) => ((IInternalCatalog)catalog).Environment;
 
+    /// <summary>
+    /// <c>mlContext.CancelExecution()</c>, internal in ML.NET 5 (AutoML cancels its trials with it): the trainers honour it as
+    /// they honour <see cref="TorchTrainerOptions.CancellationToken"/>. Here for the tests that check that they do.
+    /// </summary>
+    public static void CancelExecution(MLContext ml) => ml.CancelExecution();
+
     /// <summary>True once <c>mlContext.CancelExecution()</c> was called for the context that owns <paramref name="host"/>.</summary>
     public static bool IsCanceled(IHost host) => host is ICancelable { IsCanceled: true };
 

@@ -13,11 +13,17 @@ namespace MLNet.LrSchedules.Trainers;
 internal static class TorchModelEntries
 {
     /// <summary>
-    /// The layout of the entries. A reader refuses a file whose manifest declares a newer one.
+    /// The newest layout of the entries, the highest this version reads. A reader refuses a file whose manifest declares a newer one.
+    /// 3: as 2, and the training entry holds a label standardization that scoring must apply (a regression network that
+    /// learned the standardized label); written for such networks only (<see cref="FormatVersionFor"/>), so that a reader of
+    /// format 2, which would ignore it and score in the wrong units, refuses them.
     /// 2: the network entry holds the resolved <see cref="NetworkSpec"/>, weights are named by layer index (<c>0.weight</c>).
     /// 1: the network entry held a multilayer perceptron's sizes, weights named <c>hidden.0.weight</c> … <c>output.bias</c> (read by <see cref="Format1"/>).
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
+
+    /// <summary>The oldest format that holds everything a run with <paramref name="settings"/> needs: older readers can still read the rest.</summary>
+    public static int FormatVersionFor(EngineSettings settings) => settings.LabelStandardization is null ? 2 : 3;
 
     public const string Manifest = "TorchMlp.manifest.json";
     public const string Network = "TorchMlp.network.json";
@@ -57,10 +63,10 @@ internal static class TorchModelEntries
     }
 
     /// <summary>The entries in saving order, with the manifest first.</summary>
-    public static List<KeyValuePair<string, byte[]>> WithManifest(TrainingTask task, IReadOnlyList<KeyValuePair<string, byte[]>> entries)
+    public static List<KeyValuePair<string, byte[]>> WithManifest(TrainingTask task, int formatVersion, IReadOnlyList<KeyValuePair<string, byte[]>> entries)
     {
         var manifest = new ManifestDocument(
-            FormatVersion,
+            formatVersion,
             LibraryVersion,
             task,
             entries.Select(e => new ManifestEntry(e.Key, e.Value.LongLength, Convert.ToHexStringLower(SHA256.HashData(e.Value)))).ToList());

@@ -103,6 +103,9 @@ public sealed class TorchModelInfo
     /// <summary>All the settings of the run.</summary>
     public EngineSettings Settings => _model.Settings;
 
+    /// <summary>Regression: the label's mean and standard deviation the network learned to predict from (see <see cref="TorchNetworkModel.LabelStandardization"/>); else null.</summary>
+    public LabelStandardization? LabelStandardization => _model.LabelStandardization;
+
     /// <summary>The training history.</summary>
     public TrainingHistory History => _model.History;
 

@@ -26,7 +26,7 @@ internal static class TorchModelSerializer
                 settings.LearningRate, settings.Epochs, settings.BatchSize, settings.StepUnit, settings.Seed,
                 settings.EarlyStoppingPatience, settings.RestoreBestWeights, settings.Device,
                 checkpoint.EpochsCompleted, checkpoint.StepsCompleted, checkpoint.TotalSteps,
-                checkpoint.BestLoss, checkpoint.BestEpoch, checkpoint.EpochsWithoutImprovement, result.StopReason))),
+                checkpoint.BestLoss, checkpoint.BestEpoch, checkpoint.EpochsWithoutImprovement, result.StopReason, settings.LabelStandardization, model.ShuffleRows))),
         };
         // The weights the run would continue from differ from the model's when it restored its best epoch.
         if (!checkpoint.Weights.AsSpan().SequenceEqual(result.Weights))
@@ -35,7 +35,7 @@ internal static class TorchModelSerializer
             entries.Add(new(BestWeights, best));
         if (checkpoint.PreviousUpdateDirection is { } direction)
             entries.Add(new(PreviousUpdateDirection, MemoryMarshal.AsBytes(direction.AsSpan()).ToArray()));
-        return TorchModelEntries.WithManifest(settings.Task, entries);
+        return TorchModelEntries.WithManifest(settings.Task, TorchModelEntries.FormatVersionFor(settings), entries);
     }
 
     public const string CheckpointWeights = "TorchMlp.checkpoint_weights.bin";
@@ -65,7 +65,7 @@ internal static class TorchModelSerializer
         }
         var settings = new EngineSettings(
             network.Task, network.Network, optimizer, schedule, training.LearningRate, training.Epochs, training.BatchSize,
-            training.StepUnit, training.Seed, training.EarlyStoppingPatience, training.RestoreBestWeights, training.Device);
+            training.StepUnit, training.Seed, training.EarlyStoppingPatience, training.RestoreBestWeights, training.Device, training.LabelStandardization);
         byte[] weights = entries[TorchModelEntries.Weights];
         var checkpoint = new TrainingCheckpoint(
             settings,
@@ -80,14 +80,14 @@ internal static class TorchModelSerializer
             training.BestLoss,
             training.BestEpoch,
             training.EpochsWithoutImprovement,
-            entries.GetValueOrDefault(BestWeights) ?? (training.RestoreBestWeights && training.BestLoss is not null ? weights : null),
+            entries.GetValueOrDefault(BestWeights) ?? (settings.RestoresBestWeights && training.BestLoss is not null ? weights : null),
             ReadDirection(entries, where));
         // Checkpoints of earlier versions said Completed for a run that was still going.
         var stopReason = training.StopReason == TrainingStopReason.Completed
             ? CheckpointFile.StopReasonAt(training.EpochsCompleted, training.Epochs, training.EarlyStoppingPatience, training.EpochsWithoutImprovement)
             : training.StopReason;
         var result = new TrainingResult(checkpoint, weights, stopReason);
-        return (manifest, new TorchNetworkModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues));
+        return (manifest, new TorchNetworkModel(result, network.FeatureColumnName, network.LabelColumnName, network.ClassKeyValues, training.ShuffleRows ?? true));
     }
 
     private static float[]? ReadDirection(IReadOnlyDictionary<string, byte[]> entries, string where)
@@ -106,7 +106,12 @@ internal sealed record NetworkDocument(TrainingTask Task, NetworkSpec Network, s
 
 internal sealed record HistoryDocument(IReadOnlyList<EpochRecord> Epochs, IReadOnlyList<StepRecord> Steps);
 
+/// <summary>
+/// The run's settings and progress. <c>LabelStandardization</c> and <c>ShuffleRows</c> are absent from files written before
+/// they were saved: read as no standardization (there was none) and as the option's default, shuffled rows.
+/// </summary>
 internal sealed record TrainingDocument(
     double LearningRate, int Epochs, int BatchSize, ScheduleStepUnit StepUnit, int Seed, int? EarlyStoppingPatience,
     bool RestoreBestWeights, ComputeDevice Device, int EpochsCompleted, long StepsCompleted, long TotalSteps,
-    double? BestLoss, int BestEpoch, int EpochsWithoutImprovement, TrainingStopReason StopReason);
+    double? BestLoss, int BestEpoch, int EpochsWithoutImprovement, TrainingStopReason StopReason,
+    LabelStandardization? LabelStandardization = null, bool? ShuffleRows = null);

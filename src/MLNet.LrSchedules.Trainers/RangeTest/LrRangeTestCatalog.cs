@@ -31,7 +31,7 @@ public static class LrRangeTestCatalog
     /// <returns>The curve and the suggested rates.</returns>
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type; the message names it.</exception>
     /// <exception cref="InvalidOperationException">Bad data (the message names the column and row), or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, IDataView data,
         TorchMlpMulticlassOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -48,7 +48,7 @@ public static class LrRangeTestCatalog
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
     /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
     /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, IDataView data,
         TorchNetworkMulticlassOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -64,7 +64,7 @@ public static class LrRangeTestCatalog
     /// <returns>The curve and the suggested rates.</returns>
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
     /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, IDataView data,
         TorchMlpBinaryOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -81,7 +81,7 @@ public static class LrRangeTestCatalog
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
     /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
     /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog, IDataView data,
         TorchNetworkBinaryOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -97,7 +97,7 @@ public static class LrRangeTestCatalog
     /// <returns>The curve and the suggested rates.</returns>
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
     /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this RegressionCatalog.RegressionTrainers catalog, IDataView data,
         TorchMlpRegressionOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -114,7 +114,7 @@ public static class LrRangeTestCatalog
     /// <exception cref="ArgumentException">An option is out of range, or a column is missing or of the wrong type.</exception>
     /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives.</exception>
     /// <exception cref="InvalidOperationException">Bad data, or the loss diverged before 2 steps were recorded.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="OperationCanceledException">The options' <c>CancellationToken</c> was canceled, or <c>mlContext.CancelExecution()</c> called.</exception>
     public static LrRangeTestResult FindLearningRate(this RegressionCatalog.RegressionTrainers catalog, IDataView data,
         TorchNetworkRegressionOptions options, LrRangeTestOptions? rangeOptions = null)
     {
@@ -126,6 +126,7 @@ public static class LrRangeTestCatalog
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Copy();
         options.Validate();
         var range = rangeOptions?.Clone() ?? new LrRangeTestOptions();
         range.Validate();
@@ -133,6 +134,8 @@ public static class LrRangeTestCatalog
         var host = env.Register("TorchNetworkLrRangeTest", seed: 0);
         void CheckAlive()
         {
+            if (options.CancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("The learning-rate range test was canceled by TorchTrainerOptions.CancellationToken.", options.CancellationToken);
             if (MLNetHost.IsCanceled(host))
                 throw new OperationCanceledException("The learning-rate range test was canceled by mlContext.CancelExecution().");
         }
@@ -153,15 +156,19 @@ public static class LrRangeTestCatalog
         var rows = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
             columns, featureCount, outputs, "training data", CheckAlive)!;
         var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
+        // The loss curve of the problem a fit trains on: a regression fit learns the standardized label by default.
+        if (task == TrainingTask.Regression && options.StandardizesLabel) settings = settings with { LabelStandardization = LabelStandardization.Of(train) };
 
         LrRangeTestResult result;
         try
         {
-            result = LrRangeTest.Run(settings, train, range, CancellationToken.None, () => MLNetHost.IsCanceled(host));
+            result = LrRangeTest.Run(settings, train, range, options.CancellationToken, () => MLNetHost.IsCanceled(host));
         }
         catch (OperationCanceledException)
         {
-            throw new OperationCanceledException("The learning-rate range test was canceled by mlContext.CancelExecution().");
+            throw new OperationCanceledException(options.CancellationToken.IsCancellationRequested
+                ? "The learning-rate range test was canceled by TorchTrainerOptions.CancellationToken."
+                : "The learning-rate range test was canceled by mlContext.CancelExecution().");
         }
         options.Logger?.LogInformation("Learning-rate range test: {Summary}", result.ToString());
         return result;

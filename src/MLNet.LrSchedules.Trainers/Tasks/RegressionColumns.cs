@@ -56,9 +56,15 @@ internal sealed class RegressionColumns : TaskColumns
 
     public override void EmitOnnxOutputs(IOnnxGraph graph, TorchNetworkModel model, string output)
     {
-        // The place for an affine map of the output (regression label standardization: Score = mean + std·output,
-        // as the scorer will apply it): Mul and Add nodes on `output` go here, before Score is bound.
+        // Score = mean + std·output when the network learned the standardized label, in float32 as the scorer computes it.
         string score = graph.BindColumn(ScoringMapper.ScoreColumn, ColumnType(model, ScoringMapper.ScoreColumn));
-        graph.AddNode("Identity", [output], [score]);
+        if (model.LabelStandardization is not { } standardization)
+        {
+            graph.AddNode("Identity", [output], [score]);
+            return;
+        }
+        string scaled = graph.Temporary("Scaled");
+        graph.AddNode("Mul", [output, graph.Constant("label_std", [(float)standardization.StandardDeviation], [1])], [scaled]);
+        graph.AddNode("Add", [scaled, graph.Constant("label_mean", [(float)standardization.Mean], [1])], [score]);
     }
 }

@@ -7,19 +7,21 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 public abstract class TorchMlpOptions : TorchTrainerOptions
 {
+    private IReadOnlyList<int> _hiddenLayers = [64];
+
     private protected TorchMlpOptions() { }
 
     /// <summary>Sizes of the hidden layers, in order; empty for a linear model.</summary>
     /// <value>Default one hidden layer of 64 units. Each size must be &gt;= 1.</value>
-    public IReadOnlyList<int> HiddenLayers { get; set; } = [64];
+    public IReadOnlyList<int> HiddenLayers { get => _hiddenLayers; set => _hiddenLayers = Given(value); }
 
     /// <summary>Activation after each hidden layer.</summary>
     /// <value>Default <see cref="Trainers.Activation.Relu"/>.</value>
-    public Activation Activation { get; set; } = Activation.Relu;
+    public Activation Activation { get; set => field = Given(value); } = Activation.Relu;
 
     /// <summary>Dropout probability after each hidden activation.</summary>
     /// <value>Default 0. Must be in [0, 1).</value>
-    public double Dropout { get; set; }
+    public double Dropout { get; set => field = Given(value); }
 
     private protected override void ValidateNetwork()
     {
@@ -32,6 +34,13 @@ public abstract class TorchMlpOptions : TorchTrainerOptions
     }
 
     internal override NetworkSpec NetworkBody() => NetworkSpec.Mlp(HiddenLayers.ToArray(), Activation, Dropout);
+
+    internal override bool NetworkGiven => IsGiven(nameof(HiddenLayers)) || IsGiven(nameof(Activation)) || IsGiven(nameof(Dropout));
+
+    internal override string NetworkOptionNames => $"{nameof(HiddenLayers)}, {nameof(Activation)}, {nameof(Dropout)}";
+
+    // A caller's array or list could change after the trainer validated it.
+    private protected override void CopyCollections() => _hiddenLayers = _hiddenLayers?.ToArray()!;
 }
 
 /// <summary>Options of the multiclass <c>TorchMlp</c> trainer (<see cref="TorchNetworkMulticlassTrainer"/>): softmax outputs, cross-entropy loss, key-typed label.</summary>
@@ -41,4 +50,10 @@ public sealed class TorchMlpMulticlassOptions : TorchMlpOptions { }
 public sealed class TorchMlpBinaryOptions : TorchMlpOptions { }
 
 /// <summary>Options of the regression <c>TorchMlp</c> trainer (<see cref="TorchNetworkRegressionTrainer"/>): one output, mean squared error, <see cref="float"/> label.</summary>
-public sealed class TorchMlpRegressionOptions : TorchMlpOptions { }
+public sealed class TorchMlpRegressionOptions : TorchMlpOptions
+{
+    /// <inheritdoc cref="TorchNetworkRegressionOptions.StandardizeLabel"/>
+    public bool StandardizeLabel { get; set => field = Given(value); } = true;
+
+    internal override bool StandardizesLabel => StandardizeLabel;
+}

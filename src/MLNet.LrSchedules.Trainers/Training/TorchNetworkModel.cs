@@ -6,12 +6,13 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 public sealed class TorchNetworkModel
 {
-    internal TorchNetworkModel(TrainingResult result, string featureColumnName, string labelColumnName, LabelKeyValues? classKeyValues)
+    internal TorchNetworkModel(TrainingResult result, string featureColumnName, string labelColumnName, LabelKeyValues? classKeyValues, bool shuffleRows = true)
     {
         Result = result;
         FeatureColumnName = featureColumnName;
         LabelColumnName = labelColumnName;
         ClassKeyValues = classKeyValues;
+        ShuffleRows = shuffleRows;
     }
 
     /// <summary>The engine's result: weights, and the checkpoint from which training can continue.</summary>
@@ -49,11 +50,21 @@ public sealed class TorchNetworkModel
     /// <summary>The optimizer's settings.</summary>
     public OptimizerSettings Optimizer => Result.Checkpoint.Settings.Optimizer;
 
+    /// <summary>
+    /// Regression: the label's mean and standard deviation on the training data when the network learned the standardized
+    /// label (<see cref="TorchNetworkRegressionOptions.StandardizeLabel"/>, the default); scores are <c>mean + std · output</c>.
+    /// Null for classification and for a network trained on the label as it is.
+    /// </summary>
+    public LabelStandardization? LabelStandardization => Settings.LabelStandardization;
+
     /// <summary>All the settings of the run.</summary>
     public EngineSettings Settings => Result.Checkpoint.Settings;
 
     /// <summary>Per-step rates and losses and per-epoch summaries, of this run and of the runs it continued.</summary>
     public TrainingHistory History => Result.History;
+
+    /// <summary>Whether the run shuffled the rows every epoch (<see cref="TorchTrainerOptions.ShuffleRows"/>); a resumed run keeps it.</summary>
+    public bool ShuffleRows { get; }
 
     /// <summary>Epochs completed.</summary>
     public int EpochsCompleted => Result.EpochsCompleted;

@@ -21,7 +21,7 @@ public abstract class TorchNetworkOptions : TorchTrainerOptions
 
     /// <summary>The network's body, without the task's head (the trainer appends <c>linear(outputs)</c>). Build it in code, or read its text form with <see cref="NetworkSpec.Parse"/> or its JSON with <see cref="NetworkSpec.FromJson"/>.</summary>
     /// <value>Default <c>mlp(64)</c>: one hidden layer of 64 units with ReLU, as <see cref="TorchMlpOptions"/>' default. Must be a body (no input size): the shapes are checked against the data when training starts.</value>
-    public NetworkSpec Network { get; set; } = NetworkSpec.Mlp([64]);
+    public NetworkSpec Network { get; set => field = Given(value); } = NetworkSpec.Mlp([64]);
 
     private protected override void ValidateNetwork()
     {
@@ -34,6 +34,10 @@ public abstract class TorchNetworkOptions : TorchTrainerOptions
     }
 
     internal override NetworkSpec NetworkBody() => Network;
+
+    internal override bool NetworkGiven => IsGiven(nameof(Network));
+
+    internal override string NetworkOptionNames => nameof(Network);
 }
 
 /// <summary>Options of the multiclass <c>TorchNetwork</c> trainer (<see cref="TorchNetworkMulticlassTrainer"/>): a head of one output per class, softmax, cross-entropy loss, key-typed label.</summary>
@@ -43,4 +47,17 @@ public sealed class TorchNetworkMulticlassOptions : TorchNetworkOptions { }
 public sealed class TorchNetworkBinaryOptions : TorchNetworkOptions { }
 
 /// <summary>Options of the regression <c>TorchNetwork</c> trainer (<see cref="TorchNetworkRegressionTrainer"/>): a head of one output, mean squared error, <see cref="float"/> label.</summary>
-public sealed class TorchNetworkRegressionOptions : TorchNetworkOptions { }
+public sealed class TorchNetworkRegressionOptions : TorchNetworkOptions
+{
+    /// <summary>
+    /// Whether the network learns the standardized label <c>(y − mean) / std</c> and predicts <c>mean + std · output</c>, in
+    /// the label's own units. The mean and standard deviation (population, weighted by the example weights when there are
+    /// any; a constant label gets std 1) are computed once on the training data, saved with the model (<see cref="TorchNetworkModel.LabelStandardization"/>)
+    /// and applied by scoring, ONNX export and validation; a resumed or fine-tuned run keeps the saved ones.
+    /// </summary>
+    /// <value>Default true: a raw target such as a price or a count trains as well as a scaled one (with false, a target far
+    /// from 0 or with a large spread needs its own scaling and a tuned learning rate).</value>
+    public bool StandardizeLabel { get; set => field = Given(value); } = true;
+
+    internal override bool StandardizesLabel => StandardizeLabel;
+}

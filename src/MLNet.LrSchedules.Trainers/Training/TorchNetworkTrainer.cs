@@ -16,7 +16,9 @@ namespace MLNet.LrSchedules.Trainers;
 /// that cannot take its input throws a <see cref="NetworkShapeException"/> before any row is read.</para>
 /// <para>The training data is read once into memory with a cursor (features densified, every value checked), then served in
 /// mini-batches shuffled from (seed, epoch); or, for data larger than memory, streamed from the data view every epoch
-/// (<see cref="TorchTrainerOptions.DataLoading"/>). <c>mlContext.CancelExecution()</c> stops training before the next optimizer step.</para>
+/// (<see cref="TorchTrainerOptions.DataLoading"/>). <see cref="TorchTrainerOptions.CancellationToken"/> (or
+/// <c>mlContext.CancelExecution()</c>) stops training before the next optimizer step.</para>
+/// <para>The trainer keeps a copy of its options, taken when it is created.</para>
 /// </remarks>
 public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
 {
@@ -28,9 +30,10 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
+        // A copy, validated: later changes to the caller's object (or to a list it holds) do not reach this trainer.
+        _options = options.Copy();
+        _options.Validate();
         _env = env;
-        _options = options;
         _task = TaskColumns.For(task);
     }
 
@@ -42,13 +45,18 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     /// <exception cref="NetworkShapeException">A layer of the network cannot take the shape it receives from the data's features.</exception>
     /// <exception cref="InvalidOperationException">No rows, a NaN or infinite feature, a missing or out-of-range label (the message names the column and row), or a module of your own is not registered.</exception>
     /// <exception cref="TorchNetworkDivergedException">The loss became NaN or infinite; the exception holds the last good model.</exception>
-    /// <exception cref="OperationCanceledException"><c>mlContext.CancelExecution()</c> was called.</exception>
+    /// <exception cref="TorchNetworkCanceledException"><see cref="TorchTrainerOptions.CancellationToken"/> was canceled, or <c>mlContext.CancelExecution()</c> called; the exception holds the model of the last completed epoch.</exception>
     public TorchNetworkTransformer Fit(IDataView input) => Train(input, resumeFrom: null, initialModel: null);
 
     /// <summary>
     /// Fine-tunes: starts from <paramref name="initialModel"/>'s weights (and its network) with a fresh optimizer and this
-    /// trainer's schedule, learning rate and epochs, on <paramref name="input"/>.
+    /// trainer's schedule, learning rate and epochs, on <paramref name="input"/>. The network keeps its shape: network options
+    /// that describe another body, or data that needs another head (another class count or task), are rejected unless
+    /// <see cref="TorchTrainerOptions.ReplaceHead"/> asks for a new head over the model's body. A regression network keeps the
+    /// label standardization it learned (a new head standardizes afresh, as a new run).
     /// </summary>
+    /// <exception cref="ArgumentException">The options or the data ask for another network than <paramref name="initialModel"/>'s (the message says which and how to proceed).</exception>
+    /// <exception cref="TorchNetworkCanceledException">Training was canceled; see <see cref="Fit(IDataView)"/>.</exception>
     public TorchNetworkTransformer Fit(IDataView input, TorchNetworkTransformer initialModel)
     {
         ArgumentNullException.ThrowIfNull(initialModel);
@@ -57,21 +65,30 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
 
     /// <summary>
     /// Continues the run saved in <paramref name="checkpoint"/> (a model or checkpoint file loaded with <c>mlContext.Model.Load</c>)
-    /// up to its planned number of epochs: weights, optimizer state, schedule position and history are restored, and the run
-    /// keeps its own settings and network. With the same data, seed and the CPU it ends with exactly the weights of an
-    /// uninterrupted run. This trainer contributes the columns, validation set, progress, logger and checkpoint options.
+    /// up to its planned number of epochs: weights, optimizer state, schedule position, early-stopping state, label
+    /// standardization and history are restored, and the run keeps its own settings and network. With the same data
+    /// (rows, order, weights), validation set and seed on the CPU it ends with exactly the weights of an uninterrupted run.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The run already completed all its epochs (fine-tune with <see cref="Fit(IDataView, TorchNetworkTransformer)"/> instead).</exception>
+    /// <remarks>
+    /// <para>The run's settings (network, schedule, learning rate, epochs, batch size, optimizer and its settings, step unit,
+    /// seed, early stopping, row shuffling, label standardization) are the saved ones: a setting of this trainer's options
+    /// that was assigned must equal the run's, and one left unassigned is taken from the run, so the options of the original
+    /// <c>Fit</c> and fresh options both work. Two settings may differ: <see cref="TorchTrainerOptions.Epochs"/> may be
+    /// larger, which extends the run with its schedule kept as resolved for the original length (the extra steps take the
+    /// values its formula gives past that length), so the extended run equals an uninterrupted run of the new length given
+    /// that resolved schedule;
+    /// and <see cref="TorchTrainerOptions.Device"/>. A run that scored a validation set needs one (the same: early stopping and
+    /// metric-driven schedules follow it), and one that did not, none. This trainer contributes the columns, validation set,
+    /// data loading, progress, logger, cancellation and checkpoint options.</para>
+    /// </remarks>
+    /// <exception cref="ArgumentException">Assigned options contradict the saved run: the message names each option with its value and the run's.</exception>
+    /// <exception cref="InvalidOperationException">The run already completed all its epochs (raise Epochs to extend it, or fine-tune with <see cref="Fit(IDataView, TorchNetworkTransformer)"/>).</exception>
+    /// <exception cref="TorchNetworkCanceledException">Training was canceled; see <see cref="Fit(IDataView)"/>.</exception>
     public TorchNetworkTransformer Resume(IDataView input, TorchNetworkTransformer checkpoint)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
-        var saved = checkpoint.Model;
-        if (saved.Task != Task)
-            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", nameof(checkpoint));
-        if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= saved.Settings.Epochs)
-            throw new InvalidOperationException(
-                $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train further, fine-tune with Fit(data, model) and a new schedule.");
-        return Train(input, saved.Result.Checkpoint, initialModel: null);
+        CheckResumable(checkpoint.Model);
+        return Train(input, checkpoint.Model, initialModel: null);
     }
 
     /// <summary>
@@ -79,13 +96,14 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     /// for a checkpoint written with <see cref="TorchTrainerOptions.CheckpointPipeline"/> (or any saved chain whose last transformer
     /// is a <see cref="TorchNetworkTransformer"/>), and <paramref name="input"/> is the raw training data in its input schema.
     /// The saved preprocessing is applied as it is (not refitted), the network continues as with
-    /// <see cref="Resume(IDataView, TorchNetworkTransformer)"/>, and the result is the whole pipeline, ready to save. Unless
-    /// this trainer sets its own <see cref="TorchTrainerOptions.CheckpointPipeline"/>, its checkpoints are complete pipelines
-    /// with the same preprocessing. <see cref="TorchTrainerOptions.ValidationSet"/> is in the network's input schema, as always:
-    /// transform it with the chain's preprocessing.
+    /// <see cref="Resume(IDataView, TorchNetworkTransformer)"/> (same rules for the options), and the result is the whole
+    /// pipeline, ready to save. Unless this trainer sets its own <see cref="TorchTrainerOptions.CheckpointPipeline"/>, its
+    /// checkpoints are complete pipelines with the same preprocessing. <see cref="TorchTrainerOptions.ValidationSet"/> is in
+    /// the network's input schema, as always: transform it with the chain's preprocessing.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="checkpoint"/> does not end with a <see cref="TorchNetworkTransformer"/>, or is a model of another task.</exception>
+    /// <exception cref="ArgumentException"><paramref name="checkpoint"/> does not end with a <see cref="TorchNetworkTransformer"/>, is a model of another task, or assigned options contradict the saved run.</exception>
     /// <exception cref="InvalidOperationException">The run already completed all its epochs.</exception>
+    /// <exception cref="TorchNetworkCanceledException">Training was canceled; see <see cref="Fit(IDataView)"/>.</exception>
     public TransformerChain<ITransformer> Resume(IDataView input, ITransformer checkpoint)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -95,16 +113,21 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             throw new ArgumentException(
                 $"Parameter 'checkpoint' must be a pipeline whose last transformer is a {nameof(TorchNetworkTransformer)}; its last is {(transformers.Length == 0 ? "missing (an empty chain)" : transformers[^1].GetType().Name)}.",
                 nameof(checkpoint));
+        CheckResumable(network.Model);
         var preprocessing = new TransformerChain<ITransformer>(transformers[..^1]);
-        var saved = network.Model;
-        if (saved.Task != Task)
-            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", nameof(checkpoint));
-        if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= saved.Settings.Epochs)
-            throw new InvalidOperationException(
-                $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train further, fine-tune with Fit(data, model) and a new schedule.");
         var pipeline = _options.CheckpointPipeline ?? new CheckpointPipeline(preprocessing, input.Schema);
-        var resumed = Train(preprocessing.Transform(input), saved.Result.Checkpoint, initialModel: null, pipeline);
+        var resumed = Train(preprocessing.Transform(input), network.Model, initialModel: null, pipeline);
         return new TransformerChain<ITransformer>([.. transformers[..^1], resumed]);
+    }
+
+    private void CheckResumable(TorchNetworkModel saved)
+    {
+        if (saved.Task != Task)
+            throw new ArgumentException($"Parameter 'checkpoint' is a {saved.Task} model; this trainer learns {Task}.", "checkpoint");
+        int epochs = _options.IsGiven(nameof(TorchTrainerOptions.Epochs)) ? Math.Max(_options.Epochs, saved.Settings.Epochs) : saved.Settings.Epochs;
+        if (saved.StopReason != TrainingStopReason.Diverged && saved.EpochsCompleted >= epochs)
+            throw new InvalidOperationException(
+                $"The run in 'checkpoint' already completed all its {saved.Settings.Epochs} epochs; to train it further, raise Epochs (the run continues with its resolved schedule), or fine-tune with Fit(data, model) and a new schedule.");
     }
 
     /// <summary>The input schema plus the prediction columns; checks the feature, label and weight columns.</summary>
@@ -132,89 +155,110 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             throw new ArgumentException($"Column '{name}' must be {expected}; received {column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : "")}.", option);
     }
 
-    private TorchNetworkTransformer Train(IDataView input, TrainingCheckpoint? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
+    private TorchNetworkTransformer Train(IDataView input, TorchNetworkModel? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(input);
+        var o = _options;
         var host = _env.Register($"TorchNetwork{Task}");
+        // One token for the engine: the options' token, or ML.NET's CancelExecution (polled before reading and after every step).
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(o.CancellationToken);
+        void Poll()
+        {
+            if (MLNetHost.IsCanceled(host)) cancellation.Cancel();
+        }
         void CheckAlive()
         {
-            if (MLNetHost.IsCanceled(host))
-                throw new OperationCanceledException("Training was canceled by mlContext.CancelExecution().");
+            Poll();
+            cancellation.Token.ThrowIfCancellationRequested();
         }
-        CheckAlive();
 
-        var o = _options;
-        var (featureCount, outputs) = CheckColumns(input.Schema, o, _task, "training data");
-        var keyValues = _task.KeyValues(input.Schema[o.LabelColumnName], outputs);
-
-        EngineSettings settings;
-        if (resumeFrom is not null)
+        int lastWritten = resumeFrom?.EpochsCompleted ?? 0;
+        TorchNetworkModel? lastCompleted = resumeFrom;
+        TrainingEngine? engine = null;
+        LabelKeyValues? keyValues = null;
+        bool shuffleRows = resumeFrom?.ShuffleRows ?? o.ShuffleRows;
+        TorchNetworkModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues, shuffleRows);
+        void WriteCheckpoint(TrainingCheckpoint checkpoint)
         {
-            settings = resumeFrom.Settings;
-            CheckFits(resumeFrom.Network, featureCount, outputs, "checkpoint");
+            CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, o.CheckpointPath!, pipeline: pipeline ?? o.CheckpointPipeline);
+            lastWritten = checkpoint.EpochsCompleted;
         }
-        else
+
+        try
         {
-            NetworkSpec network;
-            if (initialModel is not null)
+            CheckAlive();
+            var (featureCount, outputs) = CheckColumns(input.Schema, o, _task, "training data");
+            keyValues = _task.KeyValues(input.Schema[o.LabelColumnName], outputs);
+
+            EngineSettings settings;
+            byte[]? initialWeights = null;
+            if (resumeFrom is not null)
             {
-                if (initialModel.Task != Task)
-                    throw new ArgumentException($"Parameter 'initialModel' is a {initialModel.Task} model; this trainer learns {Task}.", nameof(initialModel));
-                network = initialModel.Model.Network;
-                CheckFits(network, featureCount, outputs, "initialModel");
+                CheckFits(resumeFrom.Network, featureCount, outputs, "checkpoint");
+                settings = SavedRun.ResumeSettings(o, resumeFrom, featureCount, outputs, MLNetHost.Seed(_env));
+            }
+            else if (initialModel is not null)
+            {
+                var network = SavedRun.FineTuneNetwork(o, Task, initialModel.Model, featureCount, outputs);
+                settings = o.EngineSettings(Task, network, MLNetHost.Seed(_env));
+                initialWeights = o.ReplaceHead
+                    ? SequentialNetwork.WithNewHead(network, initialModel.Model.Result.Weights, settings.Seed)
+                    : initialModel.Model.Result.Weights;
+                if (!o.ReplaceHead) settings = settings with { LabelStandardization = initialModel.Model.LabelStandardization };
             }
             else
             {
-                network = o.NetworkBody().Resolve(featureCount, outputs);
+                settings = o.EngineSettings(Task, o.NetworkBody().Resolve(featureCount, outputs), MLNetHost.Seed(_env));
             }
-            settings = o.EngineSettings(Task, network, MLNetHost.Seed(_env));
-        }
-        TorchModules.EnsureRegistered(settings.Network, resumeFrom is not null ? "Resuming this run" : "Training this network");
+            TorchModules.EnsureRegistered(settings.Network, resumeFrom is not null ? "Resuming this run" : "Training this network");
 
-        var train = ReadRows(input, "training data", featureCount, outputs, CheckAlive);
-        IBatchSource? validation = null;
-        if (o.ValidationSet is { } validationSet)
-        {
-            var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
-            if (validationFeatures != featureCount)
-                throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchTrainerOptions.ValidationSet));
-            _task.CheckValidationLabel(o.LabelColumnName, outputs, validationOutputs);
-            validation = ReadRows(validationSet, "validation set", featureCount, outputs, CheckAlive);
-        }
-
-        using var cancellation = new CancellationTokenSource();
-        var progress = new CancellationProgress(o.Progress, () => MLNetHost.IsCanceled(host), cancellation);
-        Action<TrainingCheckpoint>? onEpochEnd = null;
-        if (o.CheckpointEveryEpochs is { } every && o.CheckpointPath is { } path)
-        {
-            pipeline ??= o.CheckpointPipeline;
-            onEpochEnd = checkpoint =>
+            var train = ReadRows(input, "training data", featureCount, outputs, shuffleRows, CheckAlive);
+            // A new head (a new run, or a fine-tune with ReplaceHead) learns the label standardized on this training data.
+            if (resumeFrom is null && (initialModel is null || o.ReplaceHead) && Task == TrainingTask.Regression && o.StandardizesLabel)
+                settings = settings with { LabelStandardization = LabelStandardization.Of(train) };
+            IBatchSource? validation = null;
+            if (o.ValidationSet is { } validationSet)
             {
-                if (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs)
-                    CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, path, pipeline: pipeline);
-                if (MLNetHost.IsCanceled(host)) cancellation.Cancel();
-            };
-        }
-        else
-        {
-            onEpochEnd = _ => { if (MLNetHost.IsCanceled(host)) cancellation.Cancel(); };
-        }
+                var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
+                if (validationFeatures != featureCount)
+                    throw new ArgumentException($"Column '{o.FeatureColumnName}' of the validation set has {validationFeatures} features; the training data has {featureCount}.", nameof(TorchTrainerOptions.ValidationSet));
+                _task.CheckValidationLabel(o.LabelColumnName, outputs, validationOutputs);
+                validation = ReadRows(validationSet, "validation set", featureCount, outputs, shuffle: false, CheckAlive);
+            }
 
-        TorchNetworkModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues);
+            var progress = new CancellationProgress(o.Progress, Poll);
+            void OnEpochEnd(TrainingCheckpoint checkpoint)
+            {
+                lastCompleted = Model(CheckpointFile.ResultAt(checkpoint));
+                if (o.CheckpointEveryEpochs is { } every && o.CheckpointPath is not null
+                    && (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs))
+                    WriteCheckpoint(checkpoint);
+                Poll();
+            }
 
-        using var engine = new TrainingEngine(settings, resumeFrom, initialModel?.Model.Result.Weights);
-        try
-        {
-            var result = engine.Train(train, validation, progress, o.Logger, cancellation.Token, onEpochEnd);
-            return new TorchNetworkTransformer(_env, Model(result), o.ScoringDevice ?? o.Device);
+            engine = new TrainingEngine(settings, resumeFrom?.Result.Checkpoint, initialWeights);
+            var result = engine.Train(train, validation, progress, o.Logger, cancellation.Token, OnEpochEnd);
+            return new TorchNetworkTransformer(_env, Model(result), o.ScoringDevice ?? settings.Device);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
-            throw new OperationCanceledException("Training was canceled by mlContext.CancelExecution().");
+            // Leave a resumable state: the last completed epoch, in the exception and (when checkpointing) in the file.
+            if (engine?.LastCheckpoint is { } last)
+            {
+                lastCompleted = Model(CheckpointFile.ResultAt(last));
+                if (o.CheckpointPath is not null && o.CheckpointEveryEpochs is not null && last.EpochsCompleted > lastWritten) WriteCheckpoint(last);
+            }
+            string by = o.CancellationToken.IsCancellationRequested ? "TorchTrainerOptions.CancellationToken" : "mlContext.CancelExecution()";
+            var model = lastCompleted is null ? null : new TorchNetworkTransformer(_env, lastCompleted, o.ScoringDevice ?? lastCompleted.Settings.Device);
+            throw new TorchNetworkCanceledException(by, model, o.CheckpointEveryEpochs is null ? null : o.CheckpointPath);
         }
         catch (TrainingDivergedException diverged)
         {
             throw new TorchNetworkDivergedException(diverged, new TorchNetworkTransformer(_env, Model(diverged.LastGoodResult)));
+        }
+        finally
+        {
+            engine?.Dispose();
         }
     }
 
@@ -235,7 +279,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
                 $"The network of '{what}' takes {network.InputSize} features and gives {network.OutputSize} outputs; the data has {featureCount} features and needs {outputs} outputs.", what);
     }
 
-    private IBatchSource ReadRows(IDataView data, string dataName, int featureCount, int outputs, Action checkAlive)
+    private IBatchSource ReadRows(IDataView data, string dataName, int featureCount, int outputs, bool shuffle, Action checkAlive)
     {
         var o = _options;
         IBatchSource Stream() => new DataViewBatchSource(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
@@ -250,11 +294,11 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
             var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
                 _task, featureCount, outputs, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
-            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !o.ShuffleRows };
+            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !shuffle };
         }
         if (source.RowCount == 0)
             throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
-        return o.ShuffleRows || source is InMemoryBatchSource ? source : new InOrder(source);
+        return shuffle || source is InMemoryBatchSource ? source : new InOrder(source);
     }
 
     /// <summary>Serves a source's batches in the data's order (the engine asks for shuffled training batches).</summary>
@@ -267,13 +311,13 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         public IEnumerable<Batch> ReadBatches(int batchSize, int epoch, int seed, bool shuffle) => inner.ReadBatches(batchSize, epoch, seed, shuffle: false);
     }
 
-    /// <summary>Forwards progress to the caller and turns <c>mlContext.CancelExecution()</c> into the engine's cancellation, checked every step.</summary>
-    private sealed class CancellationProgress(IProgress<TrainingProgress>? inner, Func<bool> isCanceled, CancellationTokenSource cancellation) : IProgress<TrainingProgress>
+    /// <summary>Forwards progress to the caller, then polls <c>mlContext.CancelExecution()</c> (the engine checks its token before every step).</summary>
+    private sealed class CancellationProgress(IProgress<TrainingProgress>? inner, Action poll) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
         {
             inner?.Report(value);
-            if (isCanceled()) cancellation.Cancel();
+            poll();
         }
     }
 }
@@ -306,7 +350,8 @@ public sealed class TorchNetworkRegressionTrainer : TorchNetworkTrainer
 public sealed class TorchNetworkDivergedException : Exception
 {
     internal TorchNetworkDivergedException(TrainingDivergedException inner, TorchNetworkTransformer lastGoodModel)
-        : base(inner.Message, inner)
+        : base(TrainingDivergedException.Describe(inner.Step, inner.Epoch, inner.LearningRate, inner.Loss, lastGoodModel.Model.EpochsCompleted,
+            $"the trainer option {nameof(TorchTrainerOptions.GradientClipNorm)}"), inner)
     {
         Step = inner.Step;
         Epoch = inner.Epoch;

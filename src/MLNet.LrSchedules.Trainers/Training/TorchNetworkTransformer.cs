@@ -113,7 +113,7 @@ public sealed partial class TorchNetworkTransformer : ISingleFeaturePredictionTr
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             // Built on first use: reading a model's metadata or saving it never needs the native TorchSharp runtime.
-            return _scorer ??= new NetworkScorer(Model.Network, Model.Task, Model.Result.Weights, ScoringDevice);
+            return _scorer ??= new NetworkScorer(Model.Network, Model.Task, Model.Result.Weights, ScoringDevice, Model.LabelStandardization);
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 
@@ -9,9 +11,19 @@ namespace MLNet.LrSchedules.Trainers;
 /// <see cref="TorchNetworkRegressionTrainer"/>), whatever describes the network: hidden layers (<see cref="TorchMlpOptions"/>)
 /// or a <see cref="NetworkSpec"/> (<see cref="TorchNetworkOptions"/>).
 /// </summary>
-/// <remarks>Every setting is validated when the trainer is created; a bad value throws with the option's name, the value and the allowed range.</remarks>
+/// <remarks>
+/// <para>Every setting is validated when the trainer is created, and the trainer keeps its own copy: changing this object
+/// afterwards does not change a trainer created from it. A bad value throws with the option's name, the value and the
+/// allowed range.</para>
+/// <para>The options remember which of the run's settings were assigned (even to their default value). When a trainer
+/// continues a saved run (<see cref="TorchNetworkTrainer.Resume(IDataView, TorchNetworkTransformer)"/>) an assigned setting
+/// must agree with the run and an unassigned one is taken from it; fine-tuning keeps the saved network unless the network's
+/// settings are assigned.</para>
+/// </remarks>
 public abstract class TorchTrainerOptions
 {
+    private ImmutableHashSet<string> _given = ImmutableHashSet<string>.Empty;
+
     private protected TorchTrainerOptions() { }
 
     /// <summary>The label column.</summary>
@@ -26,57 +38,62 @@ public abstract class TorchTrainerOptions
     /// <value>Default null: every row weighs 1.</value>
     public string? ExampleWeightColumnName { get; set; }
 
-    /// <summary>The learning-rate schedule, relative to <see cref="LearningRate"/>. Durations given as a fraction of the run or left open are resolved against the run's total optimizer steps (or epochs, see <see cref="StepScheduleEvery"/>).</summary>
+    /// <summary>The learning-rate schedule, relative to <see cref="LearningRate"/> (except schedules whose rates are absolute, see <see cref="LearningRate"/>). Durations given as a fraction of the run or left open are resolved against the run's total optimizer steps (or epochs, see <see cref="StepScheduleEvery"/>).</summary>
     /// <value>Default null: the constant rate <see cref="LearningRate"/>.</value>
-    public LrSchedule? Schedule { get; set; }
+    public LrSchedule? Schedule { get; set => field = Given(value); }
 
-    /// <summary>The base learning rate that the schedule scales.</summary>
+    /// <summary>
+    /// The base learning rate: the rate of a run without <see cref="Schedule"/>, and the rate that relative schedules scale
+    /// (step, exponential, cosine, warmup, plateau, ...: <c>lr(t) = LearningRate · factor(t)</c>). Schedules that take their
+    /// rates as absolute values ignore it, as in the library they come from: one-cycle's <c>max_lr</c> (PyTorch's
+    /// <c>OneCycleLR</c>), cyclic's <c>base_lr</c>/<c>max_lr</c> (<c>CyclicLR</c>) and optax's schedules; set the peak there.
+    /// </summary>
     /// <value>Default 0.001. Must be finite and &gt; 0.</value>
-    public double LearningRate { get; set; } = 1e-3;
+    public double LearningRate { get; set => field = Given(value); } = 1e-3;
 
     /// <summary>Number of passes over the training data.</summary>
     /// <value>Default 20. Must be &gt;= 1.</value>
-    public int Epochs { get; set; } = 20;
+    public int Epochs { get; set => field = Given(value); } = 20;
 
     /// <summary>Rows per mini-batch.</summary>
     /// <value>Default 32. Must be &gt;= 1.</value>
-    public int BatchSize { get; set; } = 32;
+    public int BatchSize { get; set => field = Given(value); } = 32;
 
     /// <summary>The optimizer.</summary>
     /// <value>Default <see cref="OptimizerKind.AdamW"/>.</value>
-    public OptimizerKind Optimizer { get; set; } = OptimizerKind.AdamW;
+    public OptimizerKind Optimizer { get; set => field = Given(value); } = OptimizerKind.AdamW;
 
     /// <summary>SGD and RMSprop momentum.</summary>
     /// <value>Default 0.9. Must be in [0, 1).</value>
-    public double Momentum { get; set; } = 0.9;
+    public double Momentum { get; set => field = Given(value); } = 0.9;
 
     /// <summary>Nesterov momentum for SGD.</summary>
     /// <value>Default false. Needs <see cref="Momentum"/> &gt; 0.</value>
-    public bool Nesterov { get; set; }
+    public bool Nesterov { get; set => field = Given(value); }
 
     /// <summary>L2 penalty (SGD, Adam, RMSprop, Adagrad) or decoupled weight decay (AdamW).</summary>
     /// <value>Default 0. Must be finite and &gt;= 0.</value>
-    public double WeightDecay { get; set; }
+    public double WeightDecay { get; set => field = Given(value); }
 
     /// <summary>Adam and AdamW moment decays (beta1, beta2).</summary>
     /// <value>Default (0.9, 0.999). Each must be in [0, 1).</value>
-    public (double Beta1, double Beta2) Betas { get; set; } = (0.9, 0.999);
+    public (double Beta1, double Beta2) Betas { get; set => field = Given(value); } = (0.9, 0.999);
 
     /// <summary>Denominator term of Adam, AdamW, RMSprop and Adagrad.</summary>
     /// <value>Default 1e-8. Must be finite and &gt; 0.</value>
-    public double Epsilon { get; set; } = 1e-8;
+    public double Epsilon { get; set => field = Given(value); } = 1e-8;
 
     /// <summary>Clips the global L2 norm of the gradients before each step.</summary>
     /// <value>Default null: no clipping. When set, must be finite and &gt; 0.</value>
-    public double? GradientClipNorm { get; set; }
+    public double? GradientClipNorm { get; set => field = Given(value); }
 
     /// <summary>Whether the schedule advances once per optimizer step or once per epoch.</summary>
     /// <value>Default <see cref="ScheduleStepUnit.Step"/>.</value>
-    public ScheduleStepUnit StepScheduleEvery { get; set; } = ScheduleStepUnit.Step;
+    public ScheduleStepUnit StepScheduleEvery { get; set => field = Given(value); } = ScheduleStepUnit.Step;
 
     /// <summary>Seed of the weight initialization and of the per-epoch shuffles.</summary>
     /// <value>Default null: the <see cref="MLContext"/>'s seed when it has one, else 0.</value>
-    public int? Seed { get; set; }
+    public int? Seed { get; set => field = Given(value); }
 
     /// <summary>Data scored after each epoch (validation loss and metric in the history; drives early stopping and reactive schedules listening to the metric).</summary>
     /// <value>Default null. Must have the same feature and label columns as the training data.</value>
@@ -84,15 +101,30 @@ public abstract class TorchTrainerOptions
 
     /// <summary>Stops after this many epochs without a better validation loss.</summary>
     /// <value>Default null: never stops early. When set, must be &gt;= 1 and needs <see cref="ValidationSet"/>.</value>
-    public int? EarlyStoppingPatience { get; set; }
+    public int? EarlyStoppingPatience { get; set => field = Given(value); }
 
-    /// <summary>With early stopping, ends with the weights of the best validation epoch rather than the last.</summary>
-    /// <value>Default true.</value>
-    public bool RestoreBestWeights { get; set; } = true;
+    /// <summary>
+    /// With early stopping (<see cref="EarlyStoppingPatience"/> set), ends with the weights of the epoch with the best
+    /// validation loss rather than the last epoch's, whether the run stopped early or ran all its epochs. Without early
+    /// stopping it has no effect: the model holds the last epoch's weights.
+    /// </summary>
+    /// <value>Default true (Keras's <c>restore_best_weights</c> defaults to false: there the epochs after the best are kept
+    /// unless asked; here early stopping's purpose is the best epoch, and the last <see cref="EarlyStoppingPatience"/>
+    /// epochs are by construction ones that did not improve).</value>
+    public bool RestoreBestWeights { get; set => field = Given(value); } = true;
+
+    /// <summary>
+    /// When fine-tuning (<see cref="TorchNetworkTrainer.Fit(IDataView, TorchNetworkTransformer)"/>), keeps the weights of the
+    /// model's body (every layer but its head) and starts a new head <c>linear(outputs)</c> for this trainer's task and data,
+    /// initialized from <see cref="Seed"/>: transfer to another class count, or to another task. Without it, fine-tuning
+    /// keeps the whole network and rejects data that needs another head.
+    /// </summary>
+    /// <value>Default false. Used by fine-tuning only.</value>
+    public bool ReplaceHead { get; set; }
 
     /// <summary>Where to train and score.</summary>
     /// <value>Default <see cref="ComputeDevice.Cpu"/>, which is bit-for-bit reproducible.</value>
-    public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
+    public ComputeDevice Device { get; set => field = Given(value); } = ComputeDevice.Cpu;
 
     /// <summary>Where the fitted transformer scores; null scores on <see cref="Device"/>. Not saved with the model: a loaded model
     /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchNetworkTransformer.WithDevice"/> picks another.</summary>
@@ -113,7 +145,7 @@ public abstract class TorchTrainerOptions
 
     /// <summary>Whether the rows are shuffled each epoch (deterministically from the seed and the epoch).</summary>
     /// <value>Default true. Set false to train in the data's order (for data already shuffled on disk, or to compare runs).</value>
-    public bool ShuffleRows { get; set; } = true;
+    public bool ShuffleRows { get; set => field = Given(value); } = true;
 
     /// <summary>Receives live progress after each optimizer step (called on the training thread).</summary>
     /// <value>Default null.</value>
@@ -138,6 +170,40 @@ public abstract class TorchTrainerOptions
     /// </summary>
     /// <value>Default null: a checkpoint holds the network alone, with the trainer's input schema. Used only with <see cref="CheckpointPath"/>.</value>
     public CheckpointPipeline? CheckpointPipeline { get; set; }
+
+    /// <summary>
+    /// Stops training before the next optimizer step once canceled (checked before every step and while the data is read):
+    /// the trainer then throws <see cref="TorchNetworkCanceledException"/> (an <see cref="OperationCanceledException"/>)
+    /// holding the model at the end of the last completed epoch, which <c>Resume</c> continues; with
+    /// <see cref="CheckpointPath"/> that state is also in the checkpoint file. ML.NET's estimators' <c>Fit</c> takes no token
+    /// (and a pipeline's <c>Fit</c> calls the trainer's), so the token is an option.
+    /// </summary>
+    /// <value>Default <see cref="CancellationToken.None"/>. <c>mlContext.CancelExecution()</c> (internal in ML.NET 5, used by AutoML) cancels too.</value>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Records that the setting <paramref name="name"/> was assigned; returns <paramref name="value"/>.</summary>
+    private protected T Given<T>(T value, [CallerMemberName] string name = "")
+    {
+        _given = _given.Add(name);
+        return value;
+    }
+
+    /// <summary>True when the setting <paramref name="name"/> (a property name) was assigned.</summary>
+    internal bool IsGiven(string name) => _given.Contains(name);
+
+    /// <summary>
+    /// A copy that the caller cannot change through the objects it holds: collections are copied; the schedule, network spec
+    /// and data views are immutable or read-only to the trainer.
+    /// </summary>
+    internal TorchTrainerOptions Copy()
+    {
+        var copy = (TorchTrainerOptions)MemberwiseClone();
+        copy.CopyCollections();
+        return copy;
+    }
+
+    /// <summary>Replaces the mutable collections a caller may still hold with copies (called on a fresh <see cref="Copy"/>).</summary>
+    private protected virtual void CopyCollections() { }
 
     /// <summary>Throws when a setting is out of range; the message names the option, the value and the allowed range.</summary>
     internal void Validate()
@@ -200,6 +266,15 @@ public abstract class TorchTrainerOptions
 
     /// <summary>The network's body, which the trainer resolves against the data (<see cref="NetworkSpec.Resolve"/>).</summary>
     internal abstract NetworkSpec NetworkBody();
+
+    /// <summary>True when a setting that describes the network was assigned.</summary>
+    internal abstract bool NetworkGiven { get; }
+
+    /// <summary>The options that describe the network, for messages.</summary>
+    internal abstract string NetworkOptionNames { get; }
+
+    /// <summary>Whether a regression run standardizes its label (the regression options say; never for classification).</summary>
+    internal virtual bool StandardizesLabel => false;
 
     private static void RequireName(string? name, string option)
     {

@@ -146,10 +146,9 @@ public sealed partial class TrainersDocTests
             };
             // end snippet
 
-            // The crash: a cancellation during epoch 2, after epoch 1's checkpoint (a canceled context stays canceled).
-            var crashing = new MLContext(seed: 1);
-            options.Progress = new OnTrainingThread(p => { if (p.Epoch == 2) TestData.CancelExecution(crashing); });
-            Assert.Throws<OperationCanceledException>(() => crashing.MulticlassClassification.Trainers.TorchMlp(options).Fit(preprocessing.Transform(rawTrain)));
+            // The crash: a cancellation during epoch 2, after epoch 1's checkpoint.
+            TestData.CanceledAtEpoch(options, 2);
+            Assert.Throws<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(preprocessing.Transform(rawTrain)));
 
             // snippet: checkpoint-resume
             var checkpoint = ml.Model.Load("run.checkpoint.zip", out var inputSchema);
@@ -169,10 +168,36 @@ public sealed partial class TrainersDocTests
         }
     }
 
-    /// <summary>Reports on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class OnTrainingThread(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    [TestMethod]
+    public void Cancellation_Snippet_Runs()
     {
-        public void Report(TrainingProgress value) => report(value);
+        var ml = new MLContext(seed: 1);
+        var (train, _) = TestData.Split(ml, TestData.Load(ml, "digits"));
+        var prepared = ml.Data.Cache(ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false)).Fit(train).Transform(train));
+
+        TorchNetworkTransformer Train(CancellationToken shutdown)
+        {
+            // snippet: cancellation
+            // shutdown: a token the application cancels (Ctrl+C, a host's stopping token, a time limit)
+            var options = new TorchMlpMulticlassOptions { Epochs = 5, CancellationToken = shutdown };
+            TorchNetworkTransformer model;
+            try
+            {
+                model = ml.MulticlassClassification.Trainers.TorchMlp(options).Fit(prepared);
+            }
+            catch (TorchNetworkCanceledException canceled) when (canceled.LastCompletedModel is { } partial)
+            {
+                ml.Model.Save(partial, prepared.Schema, "partial.zip");   // later, loaded: Resume(prepared, loaded) continues the run exactly
+                throw;
+            }
+            // end snippet
+            return model;
+        }
+
+        // Not canceled: the run completes. Canceled before it starts: nothing to save (the partial path is CancellationTests').
+        Assert.AreEqual(5, Train(CancellationToken.None).Model.EpochsCompleted);
+        var canceled = Assert.ThrowsExactly<TorchNetworkCanceledException>(() => Train(new CancellationToken(canceled: true)));
+        Assert.IsNull(canceled.LastCompletedModel);
     }
 
     [TestMethod]

@@ -216,21 +216,38 @@ public sealed class TrainingEngineStateTests
     }
 
     [TestMethod]
-    public void RestoreBestWeights_ReturnsTheBestValidationEpochsWeights()
+    public void RestoreBestWeights_WithEarlyStopping_ReturnsTheBestValidationEpochsWeights_EvenWithoutStoppingEarly()
     {
         var data = EngineData.Load("breast_cancer");
-        // A rate high enough to make the validation loss wander.
+        // A rate high enough to make the validation loss wander; a patience the run never exhausts.
         var settings = Settings(TrainingTask.BinaryClassification, NetworkSpec.Mlp([64], Activation.Relu, 0).Resolve(30, 1), learningRate: 3e-2,
-            epochs: 8, batchSize: 16, restoreBestWeights: true);
+            epochs: 8, batchSize: 16, patience: 8, restoreBestWeights: true);
         using var engine = new TrainingEngine(settings);
         var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
 
         var losses = result.History.Epochs.Select(e => e.ValidationLoss!.Value).ToArray();
         int best = Array.IndexOf(losses, losses.Min()) + 1;
         TestContext.WriteLine($"validation losses {string.Join(", ", losses.Select(l => l.ToString("F4")))}; best epoch {best}");
+        Assert.AreEqual(TrainingStopReason.Completed, result.StopReason);
+        Assert.AreNotEqual(8, best, "the data must make the last epoch not the best for this test to mean anything");
         Assert.AreEqual(best, result.Checkpoint.BestEpoch);
         CollectionAssert.AreEqual(result.Checkpoint.BestWeights, result.Weights);
         CollectionAssert.AreEqual(result.Weights, engine.GetWeights());
+    }
+
+    [TestMethod]
+    public void RestoreBestWeights_WithoutEarlyStopping_HasNoEffect_TheLastEpochsWeightsAreKept()
+    {
+        var data = EngineData.Load("breast_cancer");
+        var settings = Settings(TrainingTask.BinaryClassification, NetworkSpec.Mlp([64], Activation.Relu, 0).Resolve(30, 1), learningRate: 3e-2,
+            epochs: 8, batchSize: 16, restoreBestWeights: true);
+        using var engine = new TrainingEngine(settings);
+        var result = engine.Train(data.Train(), data.Test(), null, null, TestContext.CancellationToken);
+
+        Assert.IsFalse(settings.RestoresBestWeights);
+        Assert.AreNotEqual(8, result.Checkpoint.BestEpoch, "the same wandering run: its best epoch is not the last");
+        Assert.IsNull(result.Checkpoint.BestWeights, "no copy of weights that will never be used");
+        CollectionAssert.AreEqual(result.Checkpoint.Weights, result.Weights, "the last epoch's weights");
     }
 
     [TestMethod]

@@ -88,7 +88,7 @@ public sealed class CustomModuleTests
         var interrupted = Options();
         interrupted.CheckpointEveryEpochs = 1;
         interrupted.CheckpointPath = checkpointPath;
-        interrupted.Progress = new Engine.EngineTestKit.SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+        TestData.CanceledAtEpoch(interrupted, 3);
         Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchNetwork(interrupted).Fit(prepared));
         var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(checkpointPath, out _);
         var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchNetwork(Options()).Resume(prepared, checkpoint);
@@ -112,7 +112,7 @@ public sealed class CustomModuleTests
         options.Epochs = 2;
         options.CheckpointEveryEpochs = 1;
         options.CheckpointPath = path;
-        options.Progress = new Engine.EngineTestKit.SyncProgress(p => { if (p.Epoch == 2) TestData.CancelExecution(context); });
+        TestData.CanceledAtEpoch(options, 2);
         Assert.Throws<OperationCanceledException>(() => context.MulticlassClassification.Trainers.TorchNetwork(options).Fit(prepared));
         var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
 

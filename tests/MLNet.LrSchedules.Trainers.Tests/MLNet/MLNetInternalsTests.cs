@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.LrSchedules.Trainers.MLNetInternals;
 
 namespace MLNet.LrSchedules.Trainers.Tests.MLNet;
 
@@ -115,7 +116,7 @@ public sealed class MLNetInternalsTests
     {
         var ml = new MLContext(1);
         var data = TestData.Load(ml, "diabetes");
-        TestData.CancelExecution(ml);
+        MLNetHost.CancelExecution(ml);
         Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.TorchMlp(new TorchMlpRegressionOptions { Epochs = 50 }).Fit(data));
     }
 
@@ -128,7 +129,7 @@ public sealed class MLNetInternalsTests
         var options = new TorchMlpRegressionOptions
         {
             Epochs = 1000,
-            Progress = new SyncProgress(p => { lastStep = p.Step; if (p.Step == 5) TestData.CancelExecution(ml); }),
+            Progress = new SyncProgress(p => { lastStep = p.Step; if (p.Step == 5) MLNetHost.CancelExecution(ml); }),
         };
         Assert.Throws<OperationCanceledException>(() => ml.Regression.Trainers.TorchMlp(options).Fit(data));
         Assert.AreEqual(5, lastStep);

@@ -30,6 +30,65 @@ public sealed class OptionsTests
         Assert.AreEqual(ScheduleStepUnit.Step, o.StepScheduleEvery);
         Assert.AreEqual(ComputeDevice.Cpu, o.Device);
         Assert.IsTrue(o.RestoreBestWeights);
+        Assert.IsFalse(o.ReplaceHead);
+        Assert.AreEqual(CancellationToken.None, o.CancellationToken);
+        Assert.IsTrue(new TorchMlpRegressionOptions().StandardizeLabel);
+        Assert.IsTrue(new TorchNetworkRegressionOptions().StandardizeLabel);
+    }
+
+    [TestMethod]
+    public void Trainer_CopiesItsOptions_LaterChangesToTheCallersObjectDoNotReachIt()
+    {
+        var ml = new MLContext(1);
+        var data = ml.Data.Cache(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(TestData.Load(ml, "diabetes")).Transform(TestData.Load(ml, "diabetes")));
+        var hidden = new List<int> { 8 };
+        var options = new TorchMlpRegressionOptions { Epochs = 2, HiddenLayers = hidden, LearningRate = 1e-3, Schedule = LrSchedule.Parse("cosine()"), Seed = 1 };
+        var trainer = ml.Regression.Trainers.TorchMlp(options);
+
+        // After the trainer exists: every setting changed, the list it was given too.
+        hidden.Add(4);
+        hidden[0] = 32;
+        options.Epochs = 5;
+        options.LearningRate = 0.5;
+        options.Schedule = null;
+        options.BatchSize = 7;
+        options.Optimizer = OptimizerKind.Sgd;
+        options.StandardizeLabel = false;
+        options.Epsilon = -1; // invalid: no longer this trainer's business
+
+        var model = trainer.Fit(data).Model;
+        Assert.AreEqual("input(10) >> linear(8) >> relu >> linear(1)", model.Network.ToString());
+        Assert.AreEqual(2, model.Settings.Epochs);
+        Assert.AreEqual(1e-3, model.Settings.LearningRate);
+        Assert.AreEqual(32, model.Settings.BatchSize);
+        Assert.AreEqual(OptimizerKind.AdamW, model.Optimizer.Kind);
+        Assert.IsInstanceOfType<CosineAnnealingSchedule>(model.Schedule);
+        Assert.IsNotNull(model.LabelStandardization);
+    }
+
+    [TestMethod]
+    public void OneCycle_IgnoresLearningRate_ItsMaxLrIsAbsolute_AsInPyTorch()
+    {
+        // Documented on LearningRate: one-cycle's max_lr is the peak itself (PyTorch's OneCycleLR), whatever the base rate.
+        var ml = new MLContext(1);
+        var data = ml.Data.Cache(ml.Transforms.NormalizeMeanVariance("Features", fixZero: false).Fit(TestData.Load(ml, "diabetes")).Transform(TestData.Load(ml, "diabetes")));
+        TorchNetworkModel Run(double learningRate, string schedule) => ml.Regression.Trainers.TorchMlp(new TorchMlpRegressionOptions
+        {
+            Epochs = 1, BatchSize = 64, HiddenLayers = [8], Seed = 1, LearningRate = learningRate, Schedule = LrSchedule.Parse(schedule),
+        }).Fit(data).Model;
+
+        var low = Run(1e-4, "one_cycle(max_lr=0.01)");
+        var high = Run(0.5, "one_cycle(max_lr=0.01)");
+        CollectionAssert.AreEqual(low.History.Steps.Select(s => s.LearningRate).ToArray(), high.History.Steps.Select(s => s.LearningRate).ToArray());
+        double peak = low.History.Steps.Max(s => s.LearningRate);
+        Assert.IsTrue(peak > 0.009 && peak <= 0.01, $"the peak follows max_lr (0.01), not the base rate: {peak}");
+        CollectionAssert.AreEqual(low.Result.Weights, high.Result.Weights);
+
+        // A relative schedule scales it.
+        var cosineLow = Run(1e-4, "cosine()");
+        var cosineHigh = Run(1e-2, "cosine()");
+        Assert.AreEqual(1e-4, cosineLow.History.Steps[0].LearningRate);
+        Assert.AreEqual(1e-2, cosineHigh.History.Steps[0].LearningRate);
     }
 
     [TestMethod]

@@ -31,15 +31,16 @@ public sealed class RetrainingTests
         var (train, test) = NormalizedDigits(ml);
         var uninterrupted = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
 
-        // The same run, checkpointed every epoch and canceled (mlContext.CancelExecution) during epoch 3.
+        // The same run, checkpointed every epoch and canceled (its CancellationToken) during epoch 3.
         string checkpointPath = TestData.TempPath("checkpoint.zip");
         var interruptedContext = new MLContext(1);
         var interruptedOptions = Options();
         interruptedOptions.CheckpointEveryEpochs = 1;
         interruptedOptions.CheckpointPath = checkpointPath;
-        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
-        var canceled = Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
-        Assert.Contains("CancelExecution", canceled.Message);
+        TestData.CanceledAtEpoch(interruptedOptions, 3);
+        var canceled = Assert.ThrowsExactly<TorchNetworkCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
+        Assert.Contains("canceled by TorchTrainerOptions.CancellationToken after 2 of 4 epochs", canceled.Message);
+        Assert.AreEqual(2, canceled.LastCompletedModel!.Model.EpochsCompleted);
 
         var checkpointInfo = TorchModelInfo.Read(checkpointPath);
         Assert.AreEqual(2, checkpointInfo.EpochsCompleted);
@@ -82,7 +83,7 @@ public sealed class RetrainingTests
         interruptedOptions.CheckpointEveryEpochs = 1;
         interruptedOptions.CheckpointPath = checkpointPath;
         interruptedOptions.CheckpointPipeline = new CheckpointPipeline(preprocessing, rawTrain.Schema);
-        interruptedOptions.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
+        TestData.CanceledAtEpoch(interruptedOptions, 3);
         Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interruptedOptions).Fit(train));
 
         // The file alone: the raw input schema, the key mapping and the normalizer, then the network.
@@ -110,70 +111,6 @@ public sealed class RetrainingTests
         Assert.Contains("last transformer is a TorchNetworkTransformer", bare.Message);
         File.Delete(checkpointPath);
         File.Delete(next);
-    }
-
-    [TestMethod]
-    public void SavedModel_ContinuesWithItsOptimizerStateAndSchedulePosition()
-    {
-        // A model saved mid-run with Model.Save (not only checkpoints) resumes the same way.
-        var ml = new MLContext(1);
-        var (train, _) = NormalizedDigits(ml);
-        var full = ml.MulticlassClassification.Trainers.TorchMlp(Options()).Fit(train);
-
-        var halfOptions = Options();
-        var partialContext = new MLContext(1);
-        halfOptions.Progress = new SyncProgress(p => { if (p.Epoch == 2) TestData.CancelExecution(partialContext); });
-        halfOptions.CheckpointEveryEpochs = 1;
-        halfOptions.CheckpointPath = TestData.TempPath("half.zip");
-        Assert.Throws<OperationCanceledException>(() => partialContext.MulticlassClassification.Trainers.TorchMlp(halfOptions).Fit(train));
-
-        var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(halfOptions.CheckpointPath, out var schema);
-        string resaved = TestData.TempPath("resaved.zip");
-        new MLContext().Model.Save(checkpoint, schema, resaved);
-        var reloaded = (TorchNetworkTransformer)new MLContext().Model.Load(resaved, out _);
-        var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Options()).Resume(train, reloaded);
-        CollectionAssert.AreEqual(full.Model.Result.Weights, resumed.Model.Result.Weights);
-        File.Delete(halfOptions.CheckpointPath);
-        File.Delete(resaved);
-    }
-
-    [TestMethod]
-    public void HypergradientRun_ResumedFromItsCheckpointFile_IsExact_EveryTime()
-    {
-        // The previous update direction travels in the file; resuming without it (or over misaligned memory) drifts by an ulp.
-        static TorchMlpMulticlassOptions Hypergradient()
-        {
-            var o = Options();
-            o.Optimizer = OptimizerKind.Sgd;
-            o.Momentum = 0.5;
-            o.LearningRate = 0.02;
-            o.Schedule = new HypergradientSchedule(1e-4, maxLr: 1);
-            return o;
-        }
-        var ml = new MLContext(1);
-        var (train, _) = NormalizedDigits(ml);
-        var uninterrupted = ml.MulticlassClassification.Trainers.TorchMlp(Hypergradient()).Fit(train);
-
-        for (int attempt = 1; attempt <= 6; attempt++)
-        {
-            string path = TestData.TempPath($"hypergradient-{attempt}.zip");
-            var interruptedContext = new MLContext(1);
-            var interrupted = Hypergradient();
-            interrupted.CheckpointEveryEpochs = 1;
-            interrupted.CheckpointPath = path;
-            interrupted.Progress = new SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
-            Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchMlp(interrupted).Fit(train));
-
-            var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
-            Assert.IsNotNull(checkpoint.Model.Result.Checkpoint.PreviousUpdateDirection, "the file keeps the previous update direction");
-            CollectionAssert.Contains(TorchModelInfo.Read(path).EntryNames.ToArray(), TorchModelSerializer.PreviousUpdateDirection, "the manifest covers it");
-            var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchMlp(Hypergradient()).Resume(train, checkpoint);
-
-            CollectionAssert.AreEqual(uninterrupted.Model.History.Steps.Select(s => s.LearningRate).ToArray(),
-                resumed.Model.History.Steps.Select(s => s.LearningRate).ToArray(), $"rates, attempt {attempt}");
-            CollectionAssert.AreEqual(uninterrupted.Model.Result.Weights, resumed.Model.Result.Weights, $"weights, attempt {attempt}");
-            File.Delete(path);
-        }
     }
 
     [TestMethod]
@@ -249,11 +186,5 @@ public sealed class RetrainingTests
         Assert.AreEqual(TrainingStopReason.Incomplete, read.StopReason);
         Assert.AreEqual(TrainingStopReason.Incomplete, CheckpointFile.ResultAt(partial).StopReason);
         Assert.AreEqual(TrainingStopReason.Completed, CheckpointFile.ResultAt(checkpoint).StopReason);
-    }
-
-    /// <summary>Reports synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-    private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

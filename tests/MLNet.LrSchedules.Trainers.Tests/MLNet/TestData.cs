@@ -39,15 +39,30 @@ internal static class TestData
             ? scored.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray()
             : scored.GetColumn<float>("Score").Select(v => new[] { v }).ToArray();
 
-    public static string TempPath(string name) =>
-        Path.Combine(Path.GetTempPath(), "mlnet-lrschedules-tests", $"{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}{Path.GetExtension(name)}");
+    /// <summary>A new file name in the tests' temporary folder, which exists when this returns (another test run on the machine may have removed it).</summary>
+    public static string TempPath(string name)
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "mlnet-lrschedules-tests");
+        Directory.CreateDirectory(folder);
+        return Path.Combine(folder, $"{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}{Path.GetExtension(name)}");
+    }
 
     /// <summary>
-    /// <c>mlContext.CancelExecution()</c>: internal in ML.NET 5 (AutoML cancels its trials with it), so called through reflection.
+    /// Options that cancel their run (through <see cref="TorchTrainerOptions.CancellationToken"/>) at the first step of
+    /// <paramref name="epoch"/>, before that step, as a crash there would: the last checkpoint is the end of the epoch before.
     /// </summary>
-    public static void CancelExecution(MLContext ml) =>
-        (typeof(MLContext).GetMethod("CancelExecution", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic)
-         ?? throw new AssertFailedException("MLContext.CancelExecution() no longer exists")).Invoke(ml, null);
+    public static T CanceledAtEpoch<T>(T options, int epoch) where T : TorchTrainerOptions
+    {
+        var cancel = new CancellationTokenSource();
+        options.CancellationToken = cancel.Token;
+        var inner = options.Progress;
+        options.Progress = new Engine.EngineTestKit.SyncProgress(p =>
+        {
+            inner?.Report(p);
+            if (p.Epoch == epoch) cancel.Cancel();
+        });
+        return options;
+    }
 
     /// <summary>The exception, or the first inner one, of type <typeparamref name="T"/> (ML.NET may wrap what a loader throws).</summary>
     public static T Find<T>(Exception e) where T : Exception

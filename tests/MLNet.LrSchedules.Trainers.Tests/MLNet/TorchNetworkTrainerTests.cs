@@ -56,31 +56,6 @@ public sealed class TorchNetworkTrainerTests
     }
 
     [TestMethod]
-    public void Cnn_ResumedFromItsCheckpointFile_IsExact_EveryTime()
-    {
-        var ml = new MLContext(1);
-        var (train, _) = NormalizedDigits(ml);
-        var uninterrupted = ml.MulticlassClassification.Trainers.TorchNetwork(CnnOptions()).Fit(train);
-        for (int attempt = 1; attempt <= 2; attempt++)
-        {
-            string path = TestData.TempPath($"cnn-checkpoint-{attempt}.zip");
-            var interruptedContext = new MLContext(1);
-            var interrupted = CnnOptions();
-            interrupted.CheckpointEveryEpochs = 1;
-            interrupted.CheckpointPath = path;
-            interrupted.Progress = new Engine.EngineTestKit.SyncProgress(p => { if (p.Epoch == 3) TestData.CancelExecution(interruptedContext); });
-            Assert.Throws<OperationCanceledException>(() => interruptedContext.MulticlassClassification.Trainers.TorchNetwork(interrupted).Fit(train));
-
-            var checkpoint = (TorchNetworkTransformer)new MLContext().Model.Load(path, out _);
-            Assert.AreEqual(2, checkpoint.Model.EpochsCompleted);
-            var resumed = new MLContext(1).MulticlassClassification.Trainers.TorchNetwork(CnnOptions()).Resume(train, checkpoint);
-            CollectionAssert.AreEqual(uninterrupted.Model.Result.Weights, resumed.Model.Result.Weights, $"bit-identical weights and batch-norm statistics (attempt {attempt})");
-            CollectionAssert.AreEqual(uninterrupted.Model.Result.Checkpoint.OptimizerState, resumed.Model.Result.Checkpoint.OptimizerState, $"attempt {attempt}");
-            File.Delete(path);
-        }
-    }
-
-    [TestMethod]
     public void BinaryAndRegression_TakeASpec_AndTheirHeadsFitTheTask()
     {
         var ml = new MLContext(1);

@@ -214,9 +214,14 @@ public sealed class LrRangeTestTests
     public void CancelExecutionStopsTheRun()
     {
         var ml = new MLContext(seed: 1);
-        TestData.CancelExecution(ml);
+        MLNetInternals.MLNetHost.CancelExecution(ml);
         var e = Assert.ThrowsExactly<OperationCanceledException>(() => ml.MulticlassClassification.Trainers.FindLearningRate(Digits(), Options()));
         Assert.Contains("CancelExecution", e.Message);
+
+        var options = Options();
+        options.CancellationToken = new CancellationToken(canceled: true);
+        var byToken = Assert.ThrowsExactly<OperationCanceledException>(() => new MLContext(seed: 1).MulticlassClassification.Trainers.FindLearningRate(Digits(), options));
+        Assert.Contains("TorchTrainerOptions.CancellationToken", byToken.Message);
     }
 
     [TestMethod]
