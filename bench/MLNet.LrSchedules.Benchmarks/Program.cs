@@ -4,7 +4,7 @@ using MLNet.LrSchedules.Benchmarks.Quality;
 
 if (args.Length > 0 && args[0] == "gpu")
     return MLNet.LrSchedules.Benchmarks.Gpu.GpuBenchmark.Run(args[1..]);
-if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-grid")
+if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-grid" or "cnn-search")
 {
     try
     {
@@ -13,6 +13,7 @@ if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-g
             "quality" => TrainerQuality.Run(args[1..], check: false),
             "check" => TrainerQuality.Run(args[1..], check: true),
             "mnist" => MnistSchedules.Run(args[1..]),
+            "cnn-search" => CnnSearch.Run(args[1..]),
             _ => DefaultsGrid.Run(args[1..]),
         };
     }

@@ -73,7 +73,7 @@ public sealed class BadDataTests
         string rare = Path.Combine(LrSched.TempDir(), "rare.csv");
         File.WriteAllLines(rare, ["x,label", .. Enumerable.Range(0, 19).Select(i => $"{i},{(i % 2 == 0 ? "a" : "b")}"), "19,c"]);
         var data = TabularData.Load(rare, new DataReadOptions("label"));
-        var e = Assert.ThrowsExactly<MLNet.LrSchedules.Tool.Commands.CommandException>(() => data.Split(0.2, 0.1, 1, fixedTail: true, TrainingTask.MulticlassClassification));
+        var e = Assert.ThrowsExactly<MLNet.LrSchedules.Tool.Commands.CommandException>(() => data.Split(0.2, 0.1, 1, fixedTail: true, CliTask.For(TrainingTask.MulticlassClassification)));
         StringAssert.Contains(e.Message, "rare.csv: line 21, column 'label': class 'c' has no row in the training split");
     }
 
@@ -92,12 +92,12 @@ public sealed class BadDataTests
     public void Split_HoldsOutTestThenValidation_Disjoint()
     {
         var data = TabularData.Load(LrSched.Data("wine.csv"), new DataReadOptions("label"));
-        var split = data.Split(0.2, 0.1, seed: 1, fixedTail: false, TrainingTask.MulticlassClassification);
+        var split = data.Split(0.2, 0.1, seed: 1, fixedTail: false, CliTask.For(TrainingTask.MulticlassClassification));
         Assert.HasCount(36, split.Test);
         Assert.HasCount(14, split.Validation);
         Assert.HasCount(128, split.Train);
         CollectionAssert.AreEquivalent(Enumerable.Range(0, data.Rows).ToArray(), split.Train.Concat(split.Validation).Concat(split.Test).ToArray(), "every row once");
-        var again = data.Split(0.2, 0.25, seed: 1, fixedTail: false, TrainingTask.MulticlassClassification);
+        var again = data.Split(0.2, 0.25, seed: 1, fixedTail: false, CliTask.For(TrainingTask.MulticlassClassification));
         CollectionAssert.AreEqual(split.Test, again.Test, "the validation fraction never moves a test row");
     }
 }

@@ -48,8 +48,9 @@ public sealed class ExportCommandTests
         string modelPath = Path.Combine(dir, "digits-cnn.zip");
         var ml = new MLContext(seed: 1);
         var table = TabularData.Load(LrSched.Data("digits.csv"), new DataReadOptions("label"));
-        var split = table.Split(0.2, 0, seed: 1, fixedTail: false, TrainingTask.MulticlassClassification);
-        var prepared = TrainingRun.Prepare(ml, table, TrainingTask.MulticlassClassification, split, recipe: null);
+        var task = CliTask.For(TrainingTask.MulticlassClassification);
+        var split = table.Split(0.2, 0, seed: 1, fixedTail: false, task);
+        var prepared = TrainingRun.Prepare(ml, table, task, split, recipe: null);
         var network = ml.MulticlassClassification.Trainers.TorchNetwork(new TorchNetworkMulticlassOptions
         {
             Network = NetworkSpec.Parse(
@@ -72,7 +73,7 @@ public sealed class ExportCommandTests
         var ml = new MLContext();
         var model = ml.Model.Load(modelPath, out var schema);
         var table = TabularData.Load(LrSched.Data(dataFile), new DataReadOptions("label"));
-        var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), TrainingTask.MulticlassClassification, schema["Label"].Type);
+        var data = table.ToDataView(ml, Enumerable.Range(0, table.Labels.Length), CliTask.For(TrainingTask.MulticlassClassification), schema["Label"].Type);
         var expected = model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();
         var predicted = model.Transform(data).GetColumn<uint>("PredictedLabel").ToArray();
 

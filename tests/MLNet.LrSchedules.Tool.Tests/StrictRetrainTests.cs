@@ -34,6 +34,8 @@ public sealed class StrictRetrainTests
         foreach (var part in new[] { "--label alcohol (the run has label)", "--test-fraction 0.3 (the run has 0.2)", "--epochs 5 (the run has 3)", "--lr 0.1 (the run has 0.01)", "--hidden 16 (the run has 8)", "--schedule constant() (the run has warmup(" })
             StringAssert.Contains(r.Err, part);
         StringAssert.Contains(r.Err, "(expected --continue to keep the run's settings: leave them out, or fine-tune without --continue)");
+        LrSched.AssertError(LrSched.Run("retrain", _half, "--continue", "-o", output, "--network", "mlp(16)"),
+            "half.zip: an option contradicts the saved run: --network mlp(16) (the run has linear(8) >> relu)");
         Assert.IsFalse(File.Exists(output));
     }
 
@@ -65,6 +67,8 @@ public sealed class StrictRetrainTests
     {
         LrSched.AssertError(LrSched.Run("retrain", _half, "--hidden", "16", "-o", Path.Combine(_dir, "tuned.zip")),
             "--hidden: received '16', but the network in");
+        LrSched.AssertError(LrSched.Run("retrain", _half, "--network", "mlp(16)", "-o", Path.Combine(_dir, "tuned.zip")),
+            "--network: received 'mlp(16)', but the network in");
         LrSched.AssertError(LrSched.Run("retrain", _half, "-o", _half), "half.zip: --output would overwrite the input model");
     }
 

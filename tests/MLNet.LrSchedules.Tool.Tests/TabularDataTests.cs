@@ -12,7 +12,7 @@ public sealed class TabularDataTests
     [DataRow("breast_cancer.csv", TrainingTask.BinaryClassification)]
     [DataRow("diabetes.csv", TrainingTask.Regression)]
     public void InferTask(string file, TrainingTask expected) =>
-        Assert.AreEqual(expected, TabularData.Load(LrSched.Data(file), new DataReadOptions("label")).InferTask());
+        Assert.AreEqual(expected, TabularData.Load(LrSched.Data(file), new DataReadOptions("label")).InferTask().Task);
 
     [TestMethod]
     public void Load_QuotedFields_MissingValues_TextColumns()
@@ -20,7 +20,7 @@ public sealed class TabularDataTests
         string path = Path.Combine(LrSched.TempDir(), "t.tsv");
         File.WriteAllLines(path, ["a\tname\ty", "1\t\"x, y\"\tyes", "\t\"z\"\tno", "3\tw\tyes"]);
         var data = TabularData.Load(path, new DataReadOptions("y", IgnoreColumns: ["name"]));
-        Assert.AreEqual(TrainingTask.BinaryClassification, data.InferTask());
+        Assert.AreEqual(TrainingTask.BinaryClassification, data.InferTask().Task);
         CollectionAssert.AreEqual(new[] { "a" }, data.FeatureNames);
         Assert.AreEqual(2f, data.Features[1][0], "the missing value is the column mean");
         CollectionAssert.AreEqual(new[] { 2, 3, 4 }, data.Lines, "1-based line numbers of the rows");

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using MLNet.LrSchedules.Tool.Training;
+using MLNet.LrSchedules.Trainers;
 
 namespace MLNet.LrSchedules.Tool.Tests;
 
@@ -148,13 +150,41 @@ public sealed class TrainCommandsTests
     }
 
     [TestMethod]
-    public void Train_OnAMnistSubset()
+    public void Train_OnAMnistSubset_TheDefaultCnn()
     {
+        // One tiny run of the default network (300 rows, one epoch): the CNN is the default, not trained to convergence here.
         string dir = LrSched.TempDir();
-        var r = LrSched.Run("train", "--limit-rows", "300", "--epochs", "1", "--hidden", "16", "-o", Path.Combine(dir, "m.zip"), "--plot", Path.Combine(dir, "m.png"));
+        var r = LrSched.Run("train", "--limit-rows", "300", "--epochs", "1", "-o", Path.Combine(dir, "m.zip"), "--plot", Path.Combine(dir, "m.png"));
         Assert.AreEqual(0, r.Exit, r.Err);
         StringAssert.Contains(r.Out, "216 training, 24 validation and 60 test rows");
-        Assert.AreEqual(10, Info(Path.Combine(dir, "m.zip")).GetProperty("network").GetProperty("output_size").GetInt32());
+        StringAssert.Contains(r.Out, "Network: reshape(1, 28, 28) >> conv2d(");
+        var network = Info(Path.Combine(dir, "m.zip")).GetProperty("network");
+        Assert.AreEqual(10, network.GetProperty("output_size").GetInt32());
+        Assert.AreEqual($"input(784) >> {NetworkSpec.Parse(TrainingSpec.MnistNetwork)} >> linear(10)", Info(Path.Combine(dir, "m.zip")).GetProperty("network_text").GetString());
+    }
+
+    [TestMethod]
+    public void Train_NetworkOption_TakesTheTextForm()
+    {
+        string dir = LrSched.TempDir();
+        var r = LrSched.Run("train", "--data", LrSched.Data("wine.csv"), "--epochs", "1", "--network", "mlp(8, dropout=0.1)", "-o", Path.Combine(dir, "w.zip"), "--plot", Path.Combine(dir, "w.png"));
+        Assert.AreEqual(0, r.Exit, r.Err);
+        Assert.AreEqual("input(13) >> linear(8) >> relu >> dropout(0.1) >> linear(3)", Info(Path.Combine(dir, "w.zip")).GetProperty("network_text").GetString());
+    }
+
+    [TestMethod]
+    public void NetworkErrors_NameTheOption()
+    {
+        string dir = LrSched.TempDir();
+        string wine = LrSched.Data("wine.csv");
+        string[] Outputs() => ["-o", Path.Combine(dir, "x.zip"), "--plot", Path.Combine(dir, "x.png")];
+        LrSched.AssertError(LrSched.Run(["train", "--data", wine, "--network", "conv3d(4)", .. Outputs()]), "--network: received 'conv3d(4)': Unknown layer 'conv3d'. Did you mean 'conv1d'?");
+        LrSched.AssertError(LrSched.Run(["train", "--data", wine, "--network", "input(13) >> linear(4)", .. Outputs()]), "--network: received 'input(13) >> linear(4)', which starts with input(13) (expected the network's body");
+        LrSched.AssertError(LrSched.Run(["train", "--data", wine, "--network", "mlp(8)", "--hidden", "8", .. Outputs()]), "--hidden: received '8' with --network 'mlp(8)' (expected one of them");
+        LrSched.AssertError(LrSched.Run(["train", "--data", wine, "--network", "reshape(1, 28, 28) >> conv2d(4, kernel=3)", "--epochs", "1", .. Outputs()]),
+            "--network: Layer 0 'reshape(1, 28, 28)' of the network receives a flat vector of 13 features but needs 784 values per example (1×28×28) (expected a network whose layers take the data's features");
+        LrSched.AssertError(LrSched.Run(["find-lr", "--data", wine, "--network", "reshape(2, 2, 2)"]), "--network: Layer 0 'reshape(2, 2, 2)'");
+        Assert.IsFalse(File.Exists(Path.Combine(dir, "x.zip")));
     }
 
     [TestMethod]

@@ -16,19 +16,25 @@ internal sealed class Trial : IDisposable
     private readonly ITransformer? _model;
     private readonly IDisposable? _network;
 
-    private Trial(MLContext ml, Dataset data, ITransformer? model, IDisposable? network, double fitSeconds, IReadOnlyList<EpochRecord> epochs, string? failure)
+    private Trial(MLContext ml, Dataset data, ITransformer? model, IDisposable? network, double fitSeconds, double fitCpuSeconds, IReadOnlyList<EpochRecord> epochs, string? failure)
     {
         _ml = ml;
         _data = data;
         _model = model;
         _network = network;
         FitSeconds = fitSeconds;
+        FitCpuSeconds = fitCpuSeconds;
         Epochs = epochs;
         Failure = failure;
     }
 
     /// <summary>Wall time of the preprocessing fit and the trainer's Fit (per-epoch validation scoring included when asked for).</summary>
     public double FitSeconds { get; }
+    /// <summary>
+    /// CPU time of the whole process over the same span, every thread summed: with one torch thread about the wall time the fit
+    /// would take on a quiet machine, whatever else shares the CPU (the time a busy machine adds is waiting, not CPU).
+    /// </summary>
+    public double FitCpuSeconds { get; }
     /// <summary>TorchSharp trainers' per-epoch history; empty for ML.NET's trainers.</summary>
     public IReadOnlyList<EpochRecord> Epochs { get; }
     /// <summary>Why there is no model (the loss diverged), or null.</summary>
@@ -56,6 +62,8 @@ internal sealed class Trial : IDisposable
         var train = data.View(ml, trainRows);
         var validation = validateEachEpochOn is null ? null : data.View(ml, validateEachEpochOn);
         var clock = Stopwatch.StartNew();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        double CpuSeconds() => (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         var preprocessing = Preprocessing(ml, data).Fit(train);
         // ML.NET's advice for multi-pass trainers (AppendCacheCheckpoint); the TorchSharp trainer reads the data once either way.
         var prepared = ml.Data.Cache(preprocessing.Transform(train));
@@ -65,12 +73,12 @@ internal sealed class Trial : IDisposable
             var model = estimator.Fit(prepared);
             double seconds = clock.Elapsed.TotalSeconds;
             var epochs = model is TorchNetworkTransformer torch ? torch.Model.History.Epochs : [];
-            return new Trial(ml, data, preprocessing.Append(model), model as IDisposable, seconds, epochs, null);
+            return new Trial(ml, data, preprocessing.Append(model), model as IDisposable, seconds, CpuSeconds(), epochs, null);
         }
         catch (TorchNetworkDivergedException diverged)
         {
             diverged.LastGoodModel?.Dispose();
-            return new Trial(ml, data, null, null, clock.Elapsed.TotalSeconds, [], "diverged");
+            return new Trial(ml, data, null, null, clock.Elapsed.TotalSeconds, CpuSeconds(), [], "diverged");
         }
     }
 

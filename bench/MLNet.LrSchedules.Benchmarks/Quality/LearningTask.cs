@@ -7,8 +7,8 @@ namespace MLNet.LrSchedules.Benchmarks.Quality;
 internal sealed record Metric(string Name, bool HigherIsBetter, string Format = "F4");
 
 /// <summary>
-/// What differs between tasks: the label's preprocessing, ML.NET's default trainer, the TorchMlp trainer and its options type,
-/// and the test metrics (the first is the primary one: ranking, "beats").
+/// What differs between tasks: the label's preprocessing, ML.NET's default trainer, the TorchMlp and TorchNetwork trainers and
+/// their options types, and the test metrics (the first is the primary one: ranking, "beats").
 /// </summary>
 internal abstract class LearningTask
 {
@@ -30,8 +30,19 @@ internal abstract class LearningTask
         return CreateTorchMlp(ml, options);
     }
 
+    /// <summary>The TorchNetwork trainer for <paramref name="network"/> with the library's default options, changed by <paramref name="configure"/>.</summary>
+    public IEstimator<ITransformer> TorchNetwork(MLContext ml, NetworkSpec network, Action<TorchTrainerOptions> configure)
+    {
+        var options = NewNetworkOptions();
+        options.Network = network;
+        configure(options);
+        return CreateTorchNetwork(ml, options);
+    }
+
     protected abstract TorchMlpOptions NewOptions();
     protected abstract IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options);
+    protected abstract TorchNetworkOptions NewNetworkOptions();
+    protected abstract IEstimator<ITransformer> CreateTorchNetwork(MLContext ml, TorchNetworkOptions options);
     public abstract double[] Evaluate(MLContext ml, IDataView scored);
     public virtual IEstimator<ITransformer>? LabelPreprocessing(MLContext ml) => null;
 
@@ -43,6 +54,8 @@ internal abstract class LearningTask
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy();
         protected override TorchMlpOptions NewOptions() => new TorchMlpMulticlassOptions();
         protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.MulticlassClassification.Trainers.TorchMlp((TorchMlpMulticlassOptions)options);
+        protected override TorchNetworkOptions NewNetworkOptions() => new TorchNetworkMulticlassOptions();
+        protected override IEstimator<ITransformer> CreateTorchNetwork(MLContext ml, TorchNetworkOptions options) => ml.MulticlassClassification.Trainers.TorchNetwork((TorchNetworkMulticlassOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.MulticlassClassification.Evaluate(scored);
@@ -59,6 +72,8 @@ internal abstract class LearningTask
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.BinaryClassification.Trainers.LbfgsLogisticRegression();
         protected override TorchMlpOptions NewOptions() => new TorchMlpBinaryOptions();
         protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.BinaryClassification.Trainers.TorchMlp((TorchMlpBinaryOptions)options);
+        protected override TorchNetworkOptions NewNetworkOptions() => new TorchNetworkBinaryOptions();
+        protected override IEstimator<ITransformer> CreateTorchNetwork(MLContext ml, TorchNetworkOptions options) => ml.BinaryClassification.Trainers.TorchNetwork((TorchNetworkBinaryOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.BinaryClassification.Evaluate(scored);
@@ -75,6 +90,8 @@ internal abstract class LearningTask
         public override IEstimator<ITransformer> MlNetDefault(MLContext ml) => ml.Regression.Trainers.Sdca();
         protected override TorchMlpOptions NewOptions() => new TorchMlpRegressionOptions();
         protected override IEstimator<ITransformer> CreateTorchMlp(MLContext ml, TorchMlpOptions options) => ml.Regression.Trainers.TorchMlp((TorchMlpRegressionOptions)options);
+        protected override TorchNetworkOptions NewNetworkOptions() => new TorchNetworkRegressionOptions();
+        protected override IEstimator<ITransformer> CreateTorchNetwork(MLContext ml, TorchNetworkOptions options) => ml.Regression.Trainers.TorchNetwork((TorchNetworkRegressionOptions)options);
         public override double[] Evaluate(MLContext ml, IDataView scored)
         {
             var m = ml.Regression.Evaluate(scored);

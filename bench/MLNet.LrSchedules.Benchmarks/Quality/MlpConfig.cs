@@ -18,13 +18,16 @@ internal sealed record FitContext(MLContext Ml, LearningTask Task, int Seed, IDa
 /// <summary>
 /// TorchMlp options as data: only the settings given differ from the library's defaults (<c>new TorchMlp*Options()</c>), so
 /// "defaults" follows whatever the library ships. Written and read as <c>key=value;key=value</c>
-/// (keys: hidden, batch, epochs, optimizer, lr, schedule, unit, wd, nesterov, activation), the form the grid prints and
-/// <c>quality --options</c> and <c>check --options</c> read.
+/// (keys: network, hidden, batch, epochs, optimizer, lr, schedule, unit, wd, nesterov, activation), the form the grid prints and
+/// <c>quality --options</c>, <c>check --options</c> and <c>cnn-search --options</c> read. With <c>network</c> (a network spec's
+/// text form) the trainer is TorchNetwork with that body instead of TorchMlp, and hidden and activation do not apply.
 /// </summary>
 internal sealed record MlpConfig
 {
-    private static readonly string[] Keys = ["hidden", "batch", "epochs", "optimizer", "lr", "schedule", "unit", "wd", "nesterov", "activation"];
+    private static readonly string[] Keys = ["network", "hidden", "batch", "epochs", "optimizer", "lr", "schedule", "unit", "wd", "nesterov", "activation"];
 
+    /// <summary>The network's body in <see cref="NetworkSpec"/>'s text form; null for TorchMlp's perceptron.</summary>
+    public string? Network { get; init; }
     public IReadOnlyList<int>? Hidden { get; init; }
     public int? BatchSize { get; init; }
     public int? Epochs { get; init; }
@@ -39,11 +42,17 @@ internal sealed record MlpConfig
 
     public static MlpConfig Defaults { get; } = new();
 
-    public TrainerSpec Trainer(string? name = null) => new(name ?? $"TorchMlp {this}", c => c.Task.TorchMlp(c.Ml, options => Apply(options, c)));
+    public TrainerSpec Trainer(string? name = null) => Network is { } network
+        ? new(name ?? $"TorchNetwork {this}", c => c.Task.TorchNetwork(c.Ml, NetworkSpec.Parse(network), options => Apply(options, c)))
+        : new(name ?? $"TorchMlp {this}", c => c.Task.TorchMlp(c.Ml, options => Apply(options, c)));
 
-    private void Apply(TorchMlpOptions options, FitContext context)
+    private void Apply(TorchTrainerOptions options, FitContext context)
     {
-        if (Hidden is not null) options.HiddenLayers = Hidden;
+        if (options is TorchMlpOptions mlp)
+        {
+            if (Hidden is not null) mlp.HiddenLayers = Hidden;
+            if (Activation is { } activation) mlp.Activation = activation;
+        }
         if (BatchSize is { } batch) options.BatchSize = batch;
         if (Epochs is { } epochs) options.Epochs = epochs;
         if (Optimizer is { } optimizer) options.Optimizer = optimizer;
@@ -52,7 +61,6 @@ internal sealed record MlpConfig
         if (StepUnit is { } unit) options.StepScheduleEvery = unit;
         if (WeightDecay is { } wd) options.WeightDecay = wd;
         if (Nesterov is { } nesterov) options.Nesterov = nesterov;
-        if (Activation is { } activation) options.Activation = activation;
         options.Seed = context.Seed;
         options.ValidationSet = context.Validation;
         // The reported epoch is the last one trained: no weights are picked by the validation loss (without early stopping
@@ -63,6 +71,7 @@ internal sealed record MlpConfig
     public override string ToString()
     {
         var parts = new List<string>();
+        if (Network is not null) parts.Add($"network={Network}");
         if (Hidden is not null) parts.Add("hidden=" + string.Join(",", Hidden));
         if (BatchSize is { } batch) parts.Add($"batch={batch}");
         if (Epochs is { } epochs) parts.Add($"epochs={epochs}");
@@ -91,6 +100,7 @@ internal sealed record MlpConfig
             {
                 config = key switch
                 {
+                    "network" => config with { Network = NetworkSpec.Parse(value).ToString() },
                     "hidden" => config with { Hidden = value.Length == 0 ? [] : value.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() },
                     "batch" => config with { BatchSize = int.Parse(value, CultureInfo.InvariantCulture) },
                     "epochs" => config with { Epochs = int.Parse(value, CultureInfo.InvariantCulture) },

@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using MLNet.LrSchedules.Tool.Training;
-using MLNet.LrSchedules.Trainers;
 
 namespace MLNet.LrSchedules.Tool.Commands;
 
@@ -12,19 +11,14 @@ namespace MLNet.LrSchedules.Tool.Commands;
 internal static class FindLrData
 {
     /// <summary>The data ready for the trainer (columns <c>Features</c> and <c>Label</c>) and a description for the report.</summary>
-    public static (IDataView Data, string Description) Load(MLContext ml, DataChoice choice, TrainingTask task, int seed)
+    public static (IDataView Data, string Description) Load(MLContext ml, DataChoice choice, TabularData table, CliTask task, int seed)
     {
-        var table = TrainingOptions.Read(choice);
         table.CheckLabels(task);
         var split = TrainingOptions.Split(choice, table, seed, task);
         IDataView data = table.ToDataView(ml, split.Train, task);
 
         IEstimator<ITransformer>? prep = choice.UsesMnist ? null : ml.Transforms.NormalizeMeanVariance(TabularData.FeaturesColumn, fixZero: false);
-        if (task == TrainingTask.MulticlassClassification)
-        {
-            var toKey = ml.Transforms.Conversion.MapValueToKey(TabularData.LabelColumn);
-            prep = prep is null ? toKey : toKey.Append(prep);
-        }
+        if (task.LabelPreprocessing(ml) is { } label) prep = prep is null ? label : label.Append(prep);
         var prepared = prep is null ? data : prep.Fit(data).Transform(data);
         string name = choice.UsesMnist ? TabularData.MnistName : Path.GetFileName(choice.Path!);
         return (ml.Data.Cache(prepared), $"{name}: the {split.Train.Length} training rows of {table.Rows} ({split.Validation.Length} validation and {split.Test.Length} test rows left out), {table.FeatureNames.Length} features, label '{table.LabelName}'");

@@ -14,7 +14,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "An ML.NET model file holding a TorchMlp transformer." };
+        var model = new Argument<string>("model") { Description = "An ML.NET model file holding a TorchSharp network (TorchMlp or TorchNetwork) transformer." };
         var json = new Option<bool>("--json") { Description = "Write one JSON object instead of text." };
         var plot = new Option<string?>("--plot") { Description = "Also plot the stored history (learning rate, training loss, validation metric against step) to this PNG/SVG." };
         var command = new Command("inspect", "Print a model's schedule, scheduler state, optimizer and training settings, format version and training history, without loading the network.") { model, json, plot };
@@ -60,7 +60,7 @@ internal static class InspectCommand
         if (epochs.Count == 0) { Console.WriteLine("History: empty"); return; }
         var steps = info.History.Steps;
         Console.WriteLine($"History: {steps.Count} steps, {epochs.Count} epochs; learning rate {F(steps.Min(x => x.LearningRate))} .. {F(steps.Max(x => x.LearningRate))}");
-        string metric = info.Task == TrainingTask.Regression ? "val RMSE" : "val accuracy";
+        string metric = $"val {TrainingEngine.MetricName(info.Task)}";
         var table = new Table().AddColumns("epoch", "train loss", "val loss", metric, "last lr", "time");
         var lastRate = new Dictionary<int, double>();
         foreach (var step in steps) lastRate[step.Epoch] = step.LearningRate;

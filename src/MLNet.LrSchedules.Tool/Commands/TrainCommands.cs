@@ -19,7 +19,7 @@ internal static class TrainCommands
         var output = new Option<string?>("--output", "-o") { Description = "The model file (default ./mnist-model.zip, or <data>-model.zip for --data); written atomically, checkpointed every epoch to .<name>.checkpoint beside it." };
         var plot = new Option<string?>("--plot") { Description = "PNG/SVG of learning rate, training loss and validation metric against step (default ./mnist-training.png, or <data>-training.png)." };
         var stopAfter = new Option<int?>("--stop-after-epochs") { Description = "Stop after this many of the planned epochs and save a resumable model (continue it with 'lrsched retrain --continue')." };
-        var command = new Command("train", "Train a TorchSharp MLP with a learning-rate schedule in an ML.NET pipeline (default: the embedded MNIST sample), print test metrics, save the model and a plot of the run. Ctrl+C or SIGTERM stops after the current step and saves a resumable model; after a kill, 'lrsched retrain <model> --continue' resumes from the last checkpoint.");
+        var command = new Command("train", "Train a TorchSharp network (--network; default a small CNN for the embedded MNIST sample, an MLP for --data) with a learning-rate schedule in an ML.NET pipeline, print test metrics, save the model and a plot of the run. Ctrl+C or SIGTERM stops after the current step and saves a resumable model; after a kill, 'lrsched retrain <model> --continue' resumes from the last checkpoint.");
         foreach (var o in options.All()) command.Options.Add(o);
         command.Options.Add(output);
         command.Options.Add(plot);
@@ -56,7 +56,7 @@ internal static class TrainCommands
     public static Command Retrain()
     {
         var options = new TrainingOptions();
-        var model = new Argument<string>("model") { Description = "A model file written by 'lrsched train' (or any ML.NET pipeline ending with a TorchMlp transformer)." };
+        var model = new Argument<string>("model") { Description = "A model file written by 'lrsched train' (or any ML.NET pipeline ending with a TorchMlp or TorchNetwork transformer)." };
         var resume = new Option<bool>("--continue") { Description = "Continue the saved run where it stopped, from the newer of the model file and its checkpoint (.<name>.checkpoint, left by a killed run): weights, optimizer state, schedule position, data and split restored. Options that contradict the run are errors; --device, --threads, -o and --plot may differ (another --threads may change the last bits of the weights)." };
         var output = new Option<string?>("--output", "-o") { Description = "The new model file (default: the model itself with --continue, else <model>-retrained.zip); written atomically." };
         var plot = new Option<string?>("--plot") { Description = "PNG/SVG of the run (default: the run's own plot when continuing in place, else <output>-training.png)." };
@@ -117,10 +117,11 @@ internal static class TrainCommands
             var data = TrainingOptions.Read(choice);
             if (data.FeatureNames.Length != modelFeatures)
                 throw new CommandException($"{data.Source}: {data.FeatureNames.Length} numeric feature columns (expected {modelFeatures}, as the model in {saved.File} takes)");
-            data.CheckLabels(info.Task);
+            var task = CliTask.For(info.Task);
+            data.CheckLabels(task);
             int seed = continuing ? info.Settings.Seed : r.GetValue(options.Seed) ?? info.Settings.Seed;
-            var split = TrainingOptions.Split(choice, data, seed, info.Task);
-            var prepared = TrainingRun.Prepare(ml, data, info.Task, split, TrainingOptions.Recipe(choice, info.Task, plotPath), labelColumn.Type, saved.Preprocess);
+            var split = TrainingOptions.Split(choice, data, seed, task);
+            var prepared = TrainingRun.Prepare(ml, data, task, split, TrainingOptions.Recipe(choice, task, plotPath), labelColumn.Type, saved.Preprocess);
 
             RunResult? result;
             if (continuing)
@@ -138,21 +139,23 @@ internal static class TrainCommands
                 int? threads = r.GetValue(options.Threads);
                 TrainingOptions.RequireThreads(threads);
                 Console.WriteLine($"Continuing the run in {saved.File}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
-                DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, info.Task, prepared);
+                DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, task, prepared);
                 result = FitInterruptible(interruption, prepared, paths, null,
-                    progress => TrainingRun.Continuing(ml, info.Task, device, threads, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
+                    progress => TrainingRun.Continuing(ml, task, device, threads, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
                     trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
             {
                 if (r.GetValue(options.Hidden) is { } hidden && !TrainingOptions.ParseHidden(hidden).SequenceEqual(TrainingOptions.HiddenOf(info.Network)))
                     throw new CommandException($"--hidden: received '{hidden}', but the network in {path} has hidden layers {TrainingOptions.HiddenText(TrainingOptions.HiddenOf(info.Network))} (expected fine-tuning to keep the network's shape; a new head is not available: train a new model for another shape)");
+                if (r.GetValue(options.Network) is { } network && !TrainingOptions.ParseNetwork(network).Equals(TrainingOptions.BodyOf(info.Network)))
+                    throw new CommandException($"--network: received '{network}', but the network in {path} is '{TrainingOptions.BodyOf(info.Network)}' (expected fine-tuning to keep the network: train a new model for another one)");
                 var spec = options.Spec(r, SpecFromModel(info) with { Schedule = LrSchedule.Parse("warmup(5%) >> cosine(min=1e-5)"), Seed = seed });
                 Console.WriteLine($"Fine-tuning {path} ({info.EpochsCompleted} epochs done) for {spec.Epochs} epochs: schedule {Describe(spec.Schedule)}, base lr {TrainingRun.Format(spec.LearningRate)}, {spec.Optimizer}");
-                DescribeData(data, choice.UsesMnist, info.Task, prepared);
+                DescribeData(data, choice.UsesMnist, task, prepared);
                 var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
                 result = FitInterruptible(interruption, prepared, paths, null,
-                    progress => TrainingRun.Trainer(ml, info.Task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
+                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
                     trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train, saved.Network)));
             }
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
@@ -163,12 +166,9 @@ internal static class TrainCommands
     private static TrainingSpec SpecFromModel(TorchModelInfo info)
     {
         var s = info.Settings;
-        // Fine-tuning and resuming keep the model's own network; these sizes only describe it.
-        var layers = info.Network.Layers;
-        int[] hidden = TrainingOptions.HiddenOf(info.Network);
-        double dropout = layers.OfType<DropoutLayer>().FirstOrDefault()?.Probability ?? 0;
-        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, hidden, s.Optimizer.Kind,
-            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, dropout, s.Seed, s.Device);
+        // Fine-tuning and resuming keep the model's own network (its weights and spec); the body only describes it.
+        return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, TrainingOptions.BodyOf(info.Network), s.Optimizer.Kind,
+            s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, s.Seed, s.Device);
     }
 
     private static string Threads(int? threads) => threads is { } t ? $"{t} CPU thread{(t == 1 ? "" : "s")}" : "the CPU";
@@ -178,11 +178,14 @@ internal static class TrainCommands
     private static InputFile? ScheduleFile(TrainingOptions options, ParseResult r) =>
         r.GetValue(options.Schedule) is { } schedule && ScheduleInput.IsFile(schedule) ? new InputFile(schedule, "--schedule") : null;
 
+    /// <summary>compare's default target on the MNIST sample: the validation accuracy the default CNN is chosen to reach.</summary>
+    private const double MnistTarget = 0.98;
+
     public static Command Compare()
     {
         var options = new TrainingOptions();
         var schedules = new Option<string[]>("--schedules") { Description = "The schedules to compare (text form, JSON or files). Default: constant, step, cosine, one-cycle, warmup-stable-decay.", AllowMultipleArgumentsPerToken = true };
-        var target = new Option<double?>("--target") { Description = "The validation accuracy (RMSE for regression) whose first epoch is reported. Default 0.95 for MNIST, none otherwise." };
+        var target = new Option<double?>("--target") { Description = $"The validation accuracy (RMSE for regression) whose first epoch is reported. Default {TrainingRun.Format(MnistTarget)} for MNIST (the accuracy the default network was chosen to reach), none otherwise." };
         var plot = new Option<string>("--plot", "-o") { Description = "PNG/SVG of validation accuracy and learning rate against step for every schedule.", DefaultValueFactory = _ => "compare.png" };
         var command = new Command("compare", "Train the same pipeline under several schedules on the same split and seed; print a table (validation metrics, and the test metric scored once per run at its end) and plot the curves together.");
         foreach (var o in options.All().Where(o => o != options.Schedule)) command.Options.Add(o);
@@ -203,7 +206,7 @@ internal static class TrainCommands
             var data = TrainingOptions.Read(choice);
             var task = options.ResolveTask(r, data);
             data.CheckLabels(task);
-            double? goal = r.GetValue(target) ?? (mnist && task != TrainingTask.Regression ? 0.95 : null);
+            double? goal = r.GetValue(target) ?? (mnist && task.HasClasses ? MnistTarget : null);
             var split = TrainingOptions.Split(choice, data, spec.Seed, task);
             var ml = new MLContext(spec.Seed);
             var prepared = TrainingRun.Prepare(ml, data, task, split, recipe: null, standardize: !mnist);
@@ -224,7 +227,7 @@ internal static class TrainCommands
                 {
                     var result = LiveProgress.Run(name, progress =>
                         TrainingRun.Fit(prepared, () => TrainingRun.Chain(prepared.Preprocess, TrainingRun.Trainer(runContext, task, runSpec, prepared.Validation, progress, interruption.Token).Fit(prepared.Train))));
-                    rows.Add((name, result, TrainingRun.Evaluate(runContext, task, result.Model.Transform(prepared.RawTest))));
+                    rows.Add((name, result, task.Evaluate(runContext, result.Model.Transform(prepared.RawTest))));
                 }
                 catch (OperationCanceledException) when (interruption.Requested)
                 {
@@ -233,8 +236,8 @@ internal static class TrainCommands
                 finally { interruption.Training = false; }
             }
 
-            string metricName = TrainingRun.MetricName(task);
-            bool higherIsBetter = task != TrainingTask.Regression;
+            string metricName = $"validation {task.MetricName}";
+            bool higherIsBetter = task.HigherIsBetter;
             var table = new Table().AddColumns("schedule", $"final {metricName}", $"best {metricName}", goal is { } g ? $"first epoch {(higherIsBetter ? ">=" : "<=")} {TrainingRun.Format(g)}" : "first epoch at target", $"test {rows[0].Test.Values[0].Name}", "wall time");
             foreach (var (name, result, test) in rows)
             {
@@ -318,17 +321,16 @@ internal static class TrainCommands
         }
     }
 
-    private static void DescribeRun(TabularData data, bool mnist, TrainingTask task, PreparedData prepared, TrainingSpec spec)
+    private static void DescribeRun(TabularData data, bool mnist, CliTask task, PreparedData prepared, TrainingSpec spec)
     {
         DescribeData(data, mnist, task, prepared);
-        string hidden = spec.Hidden.Length == 0 ? "none (linear)" : string.Join(",", spec.Hidden);
-        Console.WriteLine($"Network: hidden {hidden}, dropout {TrainingRun.Format(spec.Dropout)}; optimizer {spec.Optimizer}{(spec.Nesterov ? " (Nesterov)" : "")}, weight decay {TrainingRun.Format(spec.WeightDecay)}; {spec.Epochs} epochs of batch {spec.BatchSize}; device {spec.Device}; seed {spec.Seed}.");
+        Console.WriteLine($"Network: {(spec.Network.Layers.Count == 0 ? "none (a linear model)" : spec.Network)}, then the task's output layer; optimizer {spec.Optimizer}{(spec.Nesterov ? " (Nesterov)" : "")}, weight decay {TrainingRun.Format(spec.WeightDecay)}; {spec.Epochs} epochs of batch {spec.BatchSize}; device {spec.Device}; seed {spec.Seed}.");
         Console.WriteLine($"Schedule: {Describe(spec.Schedule)} on base lr {TrainingRun.Format(spec.LearningRate)}.");
     }
 
-    private static void DescribeData(TabularData data, bool mnist, TrainingTask task, PreparedData prepared)
+    private static void DescribeData(TabularData data, bool mnist, CliTask task, PreparedData prepared)
     {
-        Console.WriteLine($"Data: {(mnist ? TabularData.MnistName : data.Source)}; label '{data.LabelName}', {data.FeatureNames.Length} features, {prepared.TrainRows} training, {prepared.ValidationRows} validation and {prepared.TestRows} test rows; task {task}.");
+        Console.WriteLine($"Data: {(mnist ? TabularData.MnistName : data.Source)}; label '{data.LabelName}', {data.FeatureNames.Length} features, {prepared.TrainRows} training, {prepared.ValidationRows} validation and {prepared.TestRows} test rows; task {task.Task}.");
         foreach (var note in data.Notes) Console.WriteLine($"  note: {note}");
     }
 
@@ -355,7 +357,7 @@ internal static class TrainCommands
         }
         var m = result.Torch;
         Console.WriteLine($"Trained {m.EpochsCompleted} epochs ({m.StepsCompleted} steps) in {result.WallTime.TotalSeconds:0.0} s on {Threads(m.Settings.NumberOfThreads)}; stop reason {m.StopReason}.");
-        var metrics = TrainingRun.Evaluate(ml, prepared.Task, result.Model.Transform(prepared.RawTest));
+        var metrics = prepared.Task.Evaluate(ml, result.Model.Transform(prepared.RawTest));
         Console.WriteLine($"Test metrics ({prepared.TestRows} rows):");
         foreach (var (name, value) in metrics.Values)
             Console.WriteLine($"  {name,-16} {value.ToString("0.0000", CultureInfo.InvariantCulture)}");
@@ -372,7 +374,7 @@ internal static class TrainCommands
         var steps = history.Steps;
         if (steps.Count == 0) throw new CommandException($"{path}: the model's history holds no steps to plot (expected a model trained for at least one step)");
         var x = steps.Select(s => (double)s.Step).ToArray();
-        string metric = TrainingRun.MetricName(task);
+        string metric = $"validation {TrainingEngine.MetricName(task)}";
         var plot = new Plotting.CurvePlot("step", $"training loss / {metric}") { SecondaryYLabel = "learning rate", Title = Shorten(title), Width = 1000, Height = 600 };
         plot.Add("training loss", x, steps.Select(s => s.Loss).ToArray());
         var (ex, ey) = EpochPoints(history);

@@ -28,7 +28,8 @@ internal sealed class TrainingOptions
     public Option<double?> LearningRate { get; } = new("--lr") { Description = "The base learning rate relative schedules scale; it is also the peak of the default one-cycle schedule. A --schedule with absolute rates (one_cycle(max_lr=...), cyclic, optax_*) ignores it." };
     public Option<int?> Epochs { get; } = new("--epochs") { Description = "Passes over the training data." };
     public Option<int?> BatchSize { get; } = new("--batch-size") { Description = "Rows per mini-batch." };
-    public Option<string?> Hidden { get; } = new("--hidden") { Description = "Hidden layer sizes, e.g. 256,128 ('none' for a linear model)." };
+    public Option<string?> Network { get; } = new("--network") { Description = "The network's body in the network spec's text form, e.g. \"mlp(512)\" or \"reshape(1, 28, 28) >> conv2d(16, kernel=3, padding=1) >> relu >> maxpool2d(2) >> flatten\" (docs/NETWORKS.md); the task's output layer is appended. Default: a small CNN for the MNIST sample, mlp(64) for --data." };
+    public Option<string?> Hidden { get; } = new("--hidden") { Description = "A perceptron's hidden layer sizes, e.g. 256,128 ('none' for a linear model): short for --network \"mlp(256, 128)\"." };
     public Option<string?> Optimizer { get; } = new("--optimizer") { Description = "sgd, nesterov (SGD with Nesterov momentum), adam, adamw, rmsprop or adagrad." };
     public Option<double?> Momentum { get; } = new("--momentum") { Description = "SGD and RMSprop momentum." };
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Weight decay (decoupled for AdamW, L2 otherwise)." };
@@ -53,6 +54,7 @@ internal sealed class TrainingOptions
         yield return LearningRate;
         yield return Epochs;
         yield return BatchSize;
+        yield return Network;
         yield return Hidden;
         yield return Optimizer;
         yield return Momentum;
@@ -120,6 +122,8 @@ internal sealed class TrainingOptions
         if (r.GetValue(LearningRate) is { } lr && lr != s.LearningRate) yield return $"--lr {F(lr)} (the run has {F(s.LearningRate)})";
         if (r.GetValue(Epochs) is { } epochs && epochs != s.Epochs) yield return $"--epochs {epochs} (the run has {s.Epochs})";
         if (r.GetValue(BatchSize) is { } batch && batch != s.BatchSize) yield return $"--batch-size {batch} (the run has {s.BatchSize})";
+        if (r.GetValue(Network) is { } network && !ParseNetwork(network).Equals(BodyOf(saved.Network)))
+            yield return $"--network {network} (the run has {BodyOf(saved.Network)})";
         if (r.GetValue(Hidden) is { } hidden && !ParseHidden(hidden).SequenceEqual(HiddenOf(saved.Network)))
             yield return $"--hidden {hidden} (the run has {HiddenText(HiddenOf(saved.Network))})";
         if (r.GetValue(Optimizer) is { } optimizer && ParseOptimizer(optimizer) is var (kind, nesterov) && (kind != s.Optimizer.Kind || nesterov != s.Optimizer.Nesterov))
@@ -130,9 +134,10 @@ internal sealed class TrainingOptions
     }
 
     /// <summary>The hidden sizes of a saved network: its linear layers but the task's head (a perceptron's --hidden).</summary>
-
     internal static int[] HiddenOf(NetworkSpec network) => network.Layers.OfType<LinearLayer>().SkipLast(1).Select(l => l.OutFeatures).ToArray();
 
+    /// <summary>A saved (resolved) network's body, as --network gives it: without its input size and the task's output layer, which the trainer appends.</summary>
+    internal static NetworkSpec BodyOf(NetworkSpec network) => new(network.Layers.SkipLast(1).ToList());
 
     internal static string HiddenText(IEnumerable<int> hidden) => hidden.Any() ? string.Join(",", hidden) : "none";
 
@@ -141,31 +146,30 @@ internal sealed class TrainingOptions
     public static TabularData Read(DataChoice choice) =>
         choice.Path is { } path ? TabularData.Load(path, choice.ReadOptions) : TabularData.Mnist(choice.LimitRows);
 
-    public static DataSplit Split(DataChoice choice, TabularData data, int seed, TrainingTask task) =>
+    public static DataSplit Split(DataChoice choice, TabularData data, int seed, CliTask task) =>
         // The MNIST sample's own split: the first 80% train, the last 20% test (8,000 / 2,000 for the full file).
         choice.UsesMnist
             ? data.Split(0.2, choice.ValidationFraction, seed, fixedTail: true, task)
             : data.Split(choice.TestFraction, choice.ValidationFraction, seed, fixedTail: false, task);
 
     /// <summary>The recipe saved with the model: the choice, the data file's fingerprint and the plot.</summary>
-    public static RunRecipe Recipe(DataChoice choice, TrainingTask task, string plotPath)
+    public static RunRecipe Recipe(DataChoice choice, CliTask task, string plotPath)
     {
         var (bytes, sha) = choice.Path is { } path ? RunRecipe.Fingerprint(path) : ((long?)null, (string?)null);
-        return new RunRecipe(choice.Path is { } p ? PathNames.Resolve(p) : RunRecipe.Mnist, bytes, sha, choice.Label, task,
+        return new RunRecipe(choice.Path is { } p ? PathNames.Resolve(p) : RunRecipe.Mnist, bytes, sha, choice.Label, task.Task,
             choice.TestFraction, choice.ValidationFraction, choice.LimitRows, choice.InvalidCells, choice.IgnoreColumns, Path.GetFullPath(plotPath));
     }
 
-    public TrainingTask ResolveTask(ParseResult r, TabularData data)
+    public CliTask ResolveTask(ParseResult r, TabularData data) =>
+        r.GetValue(Task) is { } task ? CliTask.Parse(task, "--task") : data.InferTask();
+
+    /// <summary>The network body given by --network or --hidden (not both), or null.</summary>
+    public NetworkSpec? GivenNetwork(ParseResult r)
     {
-        string? task = r.GetValue(Task);
-        if (task is null) return data.InferTask();
-        return task.ToLowerInvariant() switch
-        {
-            "multiclass" or "multiclassclassification" => TrainingTask.MulticlassClassification,
-            "binary" or "binaryclassification" => TrainingTask.BinaryClassification,
-            "regression" => TrainingTask.Regression,
-            _ => throw new CommandException($"--task: received '{task}' (expected multiclass, binary or regression)"),
-        };
+        string? network = r.GetValue(Network), hidden = r.GetValue(Hidden);
+        if (network is not null && hidden is not null)
+            throw new CommandException($"--hidden: received '{hidden}' with --network '{network}' (expected one of them: --hidden {hidden} is short for --network \"{NetworkSpec.Mlp(ParseHidden(hidden))}\")");
+        return network is not null ? ParseNetwork(network) : hidden is not null ? NetworkSpec.Mlp(ParseHidden(hidden)) : null;
     }
 
     /// <summary>The defaults (MNIST or table) with every given option applied.</summary>
@@ -181,7 +185,7 @@ internal sealed class TrainingOptions
         }
         if (r.GetValue(Epochs) is { } epochs) spec = spec with { Epochs = epochs };
         if (r.GetValue(BatchSize) is { } batch) spec = spec with { BatchSize = batch };
-        if (r.GetValue(Hidden) is { } hidden) spec = spec with { Hidden = ParseHidden(hidden) };
+        if (GivenNetwork(r) is { } network) spec = spec with { Network = network };
         if (r.GetValue(Optimizer) is { } optimizer)
         {
             var (kind, nesterov) = ParseOptimizer(optimizer);
@@ -213,6 +217,22 @@ internal sealed class TrainingOptions
     {
         if (!ok) throw new CommandException($"{option}: received {received} (expected {expected})");
     }
+
+    /// <summary>A network body in the spec's text form; a resolved spec (input(n) >> ...) or a malformed one is an error naming --network.</summary>
+    internal static NetworkSpec ParseNetwork(string text)
+    {
+        NetworkSpec spec;
+        try { spec = NetworkSpec.Parse(text); }
+        catch (NetworkSpecFormatException e)
+        {
+            throw new CommandException($"--network: received '{text}': {FirstLine(e.Message)} (expected a network spec's text form, e.g. \"mlp(128)\" or \"reshape(1, 28, 28) >> conv2d(8, kernel=3) >> relu >> flatten\"; see docs/NETWORKS.md)", e);
+        }
+        if (spec.IsResolved)
+            throw new CommandException($"--network: received '{text}', which starts with input({spec.InputSize}) (expected the network's body: the input size comes from the data)");
+        return spec;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].TrimEnd('.', ' ', '\r');
 
     internal static int[] ParseHidden(string text)
     {

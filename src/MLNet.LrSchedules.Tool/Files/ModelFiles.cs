@@ -12,7 +12,7 @@ namespace MLNet.LrSchedules.Tool.Files;
 internal static class ModelFiles
 {
     private const int MaxEntries = 10_000;
-    private const string Expected = "expected a model file written by lrsched or mlContext.Model.Save, holding a TorchMlp network";
+    private const string Expected = "expected a model file written by lrsched or mlContext.Model.Save, holding a TorchSharp network (TorchMlp or TorchNetwork)";
 
     /// <summary>Throws unless <paramref name="path"/> is a zip within the size limits, by its own directory (nothing unpacked).</summary>
     public static void Check(string path)
@@ -34,12 +34,12 @@ internal static class ModelFiles
         });
     }
 
-    /// <summary>What the file's TorchMlp transformers hold, read from the zip without loading a network.</summary>
+    /// <summary>What the file's TorchSharp network transformers hold, read from the zip without loading a network.</summary>
     public static IReadOnlyList<TorchModelInfo> ReadInfo(string path)
     {
         Check(path);
         var infos = Guard(path, () => TorchModelInfo.ReadAll(path));
-        if (infos.Count == 0) throw new CommandException($"{path}: holds no TorchMlp network ({Expected})");
+        if (infos.Count == 0) throw new CommandException($"{path}: holds no TorchSharp network ({Expected})");
         return infos;
     }
 

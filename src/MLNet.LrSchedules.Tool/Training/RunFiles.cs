@@ -86,13 +86,13 @@ internal sealed class SavedRun
     {
         var infos = ModelFiles.ReadInfo(file);
         if (infos.Count != 1)
-            throw new CommandException($"{file}: holds {infos.Count} TorchMlp networks (expected one, as 'lrsched train' writes)");
+            throw new CommandException($"{file}: holds {infos.Count} TorchSharp networks (expected one, as 'lrsched train' writes)");
         var info = infos[0];
         var context = new MLContext(info.Settings.Seed);
         var (loaded, schema) = ModelFiles.Load(context, file);
         var transformers = loaded is IEnumerable<ITransformer> chain ? chain.ToArray() : [loaded];
         if (transformers is not [.., TorchNetworkTransformer network] || loaded is not TransformerChain<ITransformer>)
-            throw new CommandException($"{file}: not a pipeline ending with a TorchMlp network (expected a model written by 'lrsched train'{(isCheckpoint ? $", whose checkpoints continue with 'lrsched retrain {model} --continue'" : "")})");
+            throw new CommandException($"{file}: not a pipeline ending with a TorchSharp network (expected a model written by 'lrsched train'{(isCheckpoint ? $", whose checkpoints continue with 'lrsched retrain {model} --continue'" : "")})");
         return new SavedRun(file, isCheckpoint, info, context, loaded, schema, new TransformerChain<ITransformer>(transformers[..^1]), network);
     }
 }

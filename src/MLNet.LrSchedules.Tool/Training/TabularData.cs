@@ -214,41 +214,19 @@ internal sealed class TabularData
         return fields.ToArray();
     }
 
-    /// <summary>bool-like labels → binary, a few integer values → multiclass, other numbers → regression, text → multiclass.</summary>
-    public TrainingTask InferTask()
-    {
-        var distinct = Labels.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-        if (distinct.Length <= 2 && distinct.All(v => TryBool(v, out _))) return TrainingTask.BinaryClassification;
-        bool allNumbers = distinct.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
-        if (!allNumbers) return TrainingTask.MulticlassClassification;
-        bool integers = distinct.All(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) is var d && d == Math.Floor(d));
-        return integers && distinct.Length <= Math.Max(2, Math.Min(50, Rows / 5)) ? TrainingTask.MulticlassClassification : TrainingTask.Regression;
-    }
+    /// <summary>The task the labels look like (<see cref="CliTask.Infer"/>).</summary>
+    public CliTask InferTask() => CliTask.Infer(Labels);
 
     /// <summary>Every label fits the task (a Boolean, a finite number), and a classification has at least two classes.</summary>
-    public void CheckLabels(TrainingTask task)
+    public void CheckLabels(CliTask task)
     {
         for (int r = 0; r < Rows; r++)
-        {
-            bool ok = task switch
-            {
-                TrainingTask.BinaryClassification => TryBool(Labels[r], out _),
-                TrainingTask.Regression => float.TryParse(Labels[r], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v),
-                _ => true,
-            };
-            if (!ok)
-                throw new CommandException($"{Source}: line {Lines[r]}, column '{LabelName}': '{Shorten(Labels[r])}' is not {(task == TrainingTask.Regression ? "a finite number" : "a Boolean")} (expected {(task == TrainingTask.Regression ? "numbers for regression" : "true/false, 1/0 or yes/no for binary classification")})");
-        }
-        if (task == TrainingTask.Regression) return;
-        if (Enumerable.Range(0, Rows).Select(r => ClassKey(r, task)).Distinct().Count() < 2)
-            throw new CommandException($"{Source}: column '{LabelName}' holds one class, '{Labels[0]}', in all {Rows} rows (expected at least two classes for {task}; a numeric target needs --task regression)");
+            if (task.Reject(Labels[r]) is { } expected)
+                throw new CommandException($"{Source}: line {Lines[r]}, column '{LabelName}': '{Shorten(Labels[r])}' is not {expected}");
+        if (!task.HasClasses) return;
+        if (Labels.Select(task.ClassOf).Distinct().Count() < 2)
+            throw new CommandException($"{Source}: column '{LabelName}' holds one class, '{Labels[0]}', in all {Rows} rows (expected at least two classes for {task.Task}; a numeric target needs --task regression)");
     }
-
-    /// <summary>The class of each row as the trainer will see it: a Boolean for binary, the number or the text for multiclass.</summary>
-    private string ClassKey(int row, TrainingTask task) =>
-        task == TrainingTask.BinaryClassification && TryBool(Labels[row], out bool b) ? (b ? "true" : "false")
-        : float.TryParse(Labels[row], NumberStyles.Float, CultureInfo.InvariantCulture, out float v) ? v.ToString("R", CultureInfo.InvariantCulture)
-        : Labels[row];
 
     internal static bool TryBool(string value, out bool result)
     {
@@ -264,7 +242,7 @@ internal sealed class TabularData
     /// Row indices of a split: the MNIST sample's fixed tail, or a seeded shuffle, holding out <paramref name="testFraction"/> of
     /// the rows for testing and <paramref name="validationFraction"/> of the remaining training rows for validation.
     /// </summary>
-    public DataSplit Split(double testFraction, double validationFraction, int seed, bool fixedTail, TrainingTask task)
+    public DataSplit Split(double testFraction, double validationFraction, int seed, bool fixedTail, CliTask task)
     {
         if (!(testFraction > 0 && testFraction < 1))
             throw new CommandException($"--test-fraction: received {Format(testFraction)} (expected a number in (0, 1))");
@@ -279,12 +257,12 @@ internal sealed class TabularData
         var order = Enumerable.Range(0, Rows).ToArray();
         if (!fixedTail) new Random(seed).Shuffle(order);
         var split = new DataSplit(order[..trainCount], order[trainCount..trainPart], order[trainPart..]);
-        if (task != TrainingTask.Regression)
+        if (task.HasClasses)
         {
-            var trained = split.Train.Select(r => ClassKey(r, task)).ToHashSet(StringComparer.Ordinal);
+            var trained = split.Train.Select(r => task.ClassOf(Labels[r])).ToHashSet(StringComparer.Ordinal);
             foreach (int r in split.Validation.Concat(split.Test))
             {
-                if (!trained.Contains(ClassKey(r, task)))
+                if (!trained.Contains(task.ClassOf(Labels[r])))
                     throw new CommandException($"{Source}: line {Lines[r]}, column '{LabelName}': class '{Labels[r]}' has no row in the training split (expected every class among the training rows: lower --test-fraction or --validation-fraction, or add rows of it)");
             }
         }
@@ -297,15 +275,10 @@ internal sealed class TabularData
     /// An ML.NET view of the rows, label typed for the task: float (regression), bool (binary), float or text (multiclass).
     /// The features column carries the column names (ML.NET's SlotNames) and <paramref name="recipe"/>, saved with the model's input schema.
     /// </summary>
-    public IDataView ToDataView(MLContext ml, IEnumerable<int> rows, TrainingTask task, DataViewType? labelType = null, RunRecipe? recipe = null)
+    public IDataView ToDataView(MLContext ml, IEnumerable<int> rows, CliTask task, DataViewType? labelType = null, RunRecipe? recipe = null)
     {
         var indexes = rows.ToArray();
-        labelType ??= task switch
-        {
-            TrainingTask.BinaryClassification => BooleanDataViewType.Instance,
-            TrainingTask.Regression => NumberDataViewType.Single,
-            _ => Labels.All(v => float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) ? NumberDataViewType.Single : TextDataViewType.Instance,
-        };
+        labelType ??= task.LabelType(Labels);
         if (labelType == BooleanDataViewType.Instance)
             return View(ml, indexes.Select(i => new Row<bool> { Label = Bool(i), Features = Features[i] }), recipe);
         if (labelType == NumberDataViewType.Single)
