@@ -25,6 +25,20 @@ if (args.Length > 0 && args[0] is "quality" or "check" or "mnist" or "defaults-g
 }
 if (args.Length > 0 && args[0] == "overhead-quick")
     return MLNet.LrSchedules.Benchmarks.Training.QuickOverhead.Run(args[1..]);
+if (args.Length > 0 && args[0] is "threads" or "cold-start")
+{
+    try
+    {
+        return args[0] == "threads"
+            ? MLNet.LrSchedules.Benchmarks.Training.ThreadsBenchmark.Run(args[1..])
+            : MLNet.LrSchedules.Benchmarks.Training.ColdStart.Run(args[1..]);
+    }
+    catch (UsageException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+}
 if (args.Length > 0 && args[0] == "scale")
     return MLNet.LrSchedules.Benchmarks.Training.ScaleBenchmark.Run(args[1..]);
 if (args.Contains("--list-samples"))

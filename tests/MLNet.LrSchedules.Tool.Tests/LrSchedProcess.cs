@@ -24,10 +24,13 @@ internal sealed class LrSchedProcess : IDisposable
     /// <summary>Starts <c>dotnet lrsched.dll args</c>, with LRSCHED_TEST_PAUSE set to <paramref name="pause"/> when given.</summary>
     public static LrSchedProcess Start(string? pause, params string[] args) => Launch(pause, captureOutput: true, args);
 
+    /// <summary>Starts lrsched with these environment variables set (a null value removes the variable).</summary>
+    public static LrSchedProcess StartWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => Launch(null, captureOutput: true, args, environment);
+
     /// <summary>Starts lrsched with its standard output left to the test (<see cref="StandardOutputStream"/>), for output too large to keep.</summary>
     public static LrSchedProcess StartStreaming(params string[] args) => Launch(null, captureOutput: false, args);
 
-    private static LrSchedProcess Launch(string? pause, bool captureOutput, string[] args)
+    private static LrSchedProcess Launch(string? pause, bool captureOutput, string[] args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -41,6 +44,9 @@ internal sealed class LrSchedProcess : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment.Remove("LRSCHED_DEBUG");
         if (pause is not null) info.Environment["LRSCHED_TEST_PAUSE"] = pause;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
         var process = new Process { StartInfo = info };
         var child = new LrSchedProcess(process);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (child._gate) child._out.AppendLine(e.Data); };

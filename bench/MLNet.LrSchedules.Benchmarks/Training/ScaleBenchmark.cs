@@ -9,7 +9,7 @@ namespace MLNet.LrSchedules.Benchmarks.Training;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/MLNet.LrSchedules.Benchmarks -- scale [--rows 10000,100000,1000000]
-/// [--max-steps 400] [--in-memory-max 100000] [--batch 256]</c>: one epoch of the TorchSharp MLP (784 → 128 ReLU → 10, AdamW,
+/// [--max-steps 400] [--in-memory-max 100000] [--batch 256] [--loading InMemory,Streaming]</c>: one epoch of the TorchSharp MLP (784 → 128 ReLU → 10, AdamW,
 /// batch 256) on a lazily generated synthetic data set (<see cref="SyntheticDataView"/>), in memory and streamed. Each
 /// configuration runs in its own process, so the process's peak working set is its own. An epoch longer than
 /// <c>--max-steps</c> steps is stopped there (the options' CancellationToken) and its time extrapolated from the measured step rate.
@@ -23,22 +23,22 @@ internal static class ScaleBenchmark
         int maxSteps = Quality.CommandLine.Option(args, "--max-steps", 400);
         long inMemoryMax = long.Parse(Value(args, "--in-memory-max") ?? "100000", CultureInfo.InvariantCulture);
         int batch = Quality.CommandLine.Option(args, "--batch", 256);
-        Console.WriteLine("| Rows | Features (GB as float) | Loading | Steps measured / epoch | Load (s) | Steps/s | Epoch time (s) | Peak working set (MB) | Peak managed heap (MB) | Gen2 GCs |");
-        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        var modes = (Value(args, "--loading") ?? "InMemory,Streaming").Split(',').Select(Enum.Parse<DataLoading>).ToArray();
+        Console.WriteLine($"# {Quality.Machine.Description}; load average (1, 5, 15 min) at start {Quality.Machine.LoadAverage()}");
+        Console.WriteLine("| Rows | Features (GB as float) | Loading | Steps measured / epoch | Load (s) | Steps/s | Epoch time (s) | Peak working set (MB) | Peak managed heap (MB) | Gen2 GCs | At the end: working set / GC committed / native heap in use / native heap free (MB) | Load avg |");
+        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
         foreach (long rows in sizes)
-            foreach (var mode in new[] { DataLoading.InMemory, DataLoading.Streaming })
+            foreach (var mode in modes)
             {
                 if (mode == DataLoading.InMemory && rows > inMemoryMax) continue;
-                var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
-                foreach (var a in new[] { "scale", "--child", rows.ToString(CultureInfo.InvariantCulture), mode.ToString(), maxSteps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture) })
-                    start.ArgumentList.Add(a);
-                if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-                    start.ArgumentList.Insert(0, Assembly.GetEntryAssembly()!.Location);
+                double load = Quality.Machine.Load1();
+                var start = ChildProcess.Start("scale", "--child", rows.ToString(CultureInfo.InvariantCulture), mode.ToString(), maxSteps.ToString(CultureInfo.InvariantCulture), batch.ToString(CultureInfo.InvariantCulture));
                 using var child = Process.Start(start)!;
                 string line = child.StandardOutput.ReadToEnd().Trim();
                 child.WaitForExit();
-                Console.WriteLine(child.ExitCode == 0 ? line : $"| {rows:N0} | | {mode} | failed (exit {child.ExitCode}) |");
+                Console.WriteLine(child.ExitCode == 0 ? $"{line} {load.ToString("F2", CultureInfo.InvariantCulture)} |" : $"| {rows:N0} | | {mode} | failed (exit {child.ExitCode}) |");
             }
+        Console.WriteLine($"# load average at the end: {Quality.Machine.LoadAverage()}");
         return 0;
     }
 
@@ -85,9 +85,39 @@ internal static class ScaleBenchmark
         double rate = measured > 1 ? (measured - 1) / (lastStep - firstStep).TotalSeconds : double.NaN;
         double epoch = measured >= stepsPerEpoch ? total : load + (stepsPerEpoch - 1) / rate;
         string I(double v, string f) => v.ToString(f, CultureInfo.InvariantCulture);
-        Console.WriteLine($"| {rows:N0} | {I(rows * 784 * 4 / 1e9, "F2")} | {mode} | {measured:N0} / {stepsPerEpoch:N0} | {I(load, "F2")} | {I(rate, "F1")} | "
-                          + $"{I(epoch, "F1")}{(measured < stepsPerEpoch ? " (extrapolated)" : "")} | {I(Process.GetCurrentProcess().PeakWorkingSet64 / 1e6, "F0")} | {I(peakHeap / 1e6, "F0")} | {GC.CollectionCount(2)} |");
+        var process = Process.GetCurrentProcess();
+        var native = NativeHeap.Read();
+        Console.Write($"| {rows:N0} | {I(rows * 784 * 4 / 1e9, "F2")} | {mode} | {measured:N0} / {stepsPerEpoch:N0} | {I(load, "F2")} | {I(rate, "F1")} | "
+                      + $"{I(epoch, "F1")}{(measured < stepsPerEpoch ? " (extrapolated)" : "")} | {I(process.PeakWorkingSet64 / 1e6, "F0")} | {I(peakHeap / 1e6, "F0")} | {GC.CollectionCount(2)} | "
+                      + $"{I(process.WorkingSet64 / 1e6, "F0")} / {I(GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6, "F0")} / {(native is { } n ? $"{I(n.InUse / 1e6, "F0")} / {I(n.Free / 1e6, "F0")}" : "? / ?")} |");
         return 0;
+    }
+
+    /// <summary>glibc's malloc statistics (mallinfo2): bytes in use and bytes free but kept by the allocator, over all arenas and mmapped blocks.</summary>
+    private static class NativeHeap
+    {
+        public static (long InUse, long Free)? Read()
+        {
+            if (!OperatingSystem.IsLinux()) return null;
+            try
+            {
+                var info = mallinfo2();
+                return ((long)(info.Uordblks + info.Hblkhd), (long)info.Fordblks);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                return null;
+            }
+        }
+
+        [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+        private struct MallInfo2
+        {
+            public nuint Arena, Ordblks, Smblks, Hblks, Hblkhd, Usmblks, Fsmblks, Uordblks, Fordblks, Keepcost;
+        }
+
+        [System.Runtime.InteropServices.DllImport("libc")]
+        private static extern MallInfo2 mallinfo2();
     }
 
     private static string? Value(string[] args, string name)

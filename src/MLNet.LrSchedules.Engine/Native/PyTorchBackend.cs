@@ -302,6 +302,8 @@ public static class PyTorchBackend
                     + (MappedElsewhere(directory) is { } other ? $" (libtorch_cpu.so from {other})" : " (from the TorchSharp-cpu or -cuda packages)")
                     + "; call PyTorchBackend.Load before the first TorchSharp use (before training or scoring).");
 
+            // libtorch_cpu.so brings PyTorch's libgomp, which reads its settings when it loads.
+            OpenMpEnvironment.Prepare();
             var handles = new Dictionary<string, IntPtr>(StringComparer.Ordinal);
             string[] order = report.HasCudaLibraries
                 ? ["libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so"]

@@ -61,6 +61,8 @@ public static class TorchSharpRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            // Before anything loads libtorch's libgomp, which reads its settings once.
+            OpenMpEnvironment.Prepare();
             if (ExternalBackend is null && ElfVersionPatcher.SystemNeedsTorchSharpPatch())
                 MakeLoadable();
             try
@@ -78,9 +80,14 @@ public static class TorchSharpRuntime
                     + "(on unless DisableTorchSharpNativeFix is true), or call TorchSharpRuntime.EnsureLoaded() before any other TorchSharp use (torch.set_num_threads, torch.manual_seed, ...).",
                     exception);
             }
+            // libtorch's own default (its physical cores), or what torch.set_num_threads set before this first load.
+            DefaultThreads = torch.get_num_threads();
             _loaded = true;
         }
     }
+
+    /// <summary>libtorch's intra-op thread count on the thread that first loaded it through <see cref="EnsureLoaded"/>; the cap of the trainers' default (docs/THREADS.md).</summary>
+    internal static int DefaultThreads { get; private set; } = 1;
 
     private static void MakeLoadable()
     {

@@ -16,7 +16,7 @@ namespace MLNet.LrSchedules.Trainers;
 /// </remarks>
 internal static class NetworkBuilder
 {
-    public static (nn.Module<Tensor, Tensor>[] Modules, TensorShape Output) Build(NetworkSpec spec, int seed, DropoutSource dropout)
+    public static (nn.Module<Tensor, Tensor>[] Modules, TensorShape[] Shapes) Build(NetworkSpec spec, int seed, DropoutSource dropout)
     {
         if (spec.InputSize is not { } inputSize)
             throw new ArgumentException($"The network spec '{spec}' is not resolved: it has no input size. Resolve it against the data first (NetworkSpec.Resolve(inputSize, outputs)).", nameof(spec));
@@ -42,9 +42,9 @@ internal static class NetworkBuilder
             using (no_grad())
                 foreach (var module in modules)
                     Initialize(module!, generator);
-            if (shapes[^1] is not { } output)
-                throw new InvalidOperationException("The network's output shape is unknown after building it.");
-            return (modules.Select(m => m!).ToArray(), output);
+            if (shapes.Any(shape => shape is null))
+                throw new InvalidOperationException("A shape of the network is unknown after building it.");
+            return (modules.Select(m => m!).ToArray(), shapes.Select(shape => shape!).ToArray());
         }
         catch
         {

@@ -21,7 +21,8 @@ internal sealed class SequentialNetwork : nn.Module<Tensor, Tensor>
     {
         Check.NotNull(spec);
         Spec = spec;
-        (_layers, var output) = NetworkBuilder.Build(spec, seed, _dropout);
+        (_layers, Shapes) = NetworkBuilder.Build(spec, seed, _dropout);
+        var output = Shapes[^1];
         if (output.Rank != 1)
             throw new NetworkShapeException(
                 $"The network ends with {output}; it must end with a flat vector of outputs (end it with flatten, globalavgpool or linear).",
@@ -34,6 +35,13 @@ internal sealed class SequentialNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>The resolved spec the network was built from.</summary>
     public NetworkSpec Spec { get; }
+
+    /// <summary>The shape of one example before each layer and, last, the output's.</summary>
+    public IReadOnlyList<TensorShape> Shapes { get; }
+
+    /// <summary>Multiply-adds of one example's forward pass (<see cref="NetworkCost"/>).</summary>
+    public long MultiplyAddsPerExample() =>
+        NetworkCost.MultiplyAddsPerExample(Spec.Layers, Shapes, i => _layers[i].parameters().Sum(p => p.numel()));
 
     /// <summary>Outputs per example.</summary>
     public int OutputSize { get; }

@@ -93,6 +93,9 @@ public sealed record OptimizerSettings(
 /// <param name="EarlyStoppingPatience">Epochs without a better monitored loss before stopping; null never stops early.</param>
 /// <param name="RestoreBestWeights">With early stopping (<paramref name="EarlyStoppingPatience"/> set), whether the result holds the best epoch's weights rather than the last epoch's; without early stopping it has no effect.</param>
 /// <param name="Device">Where to train.</param>
+/// <param name="NumberOfThreads">libtorch's intra-op CPU threads while training; null lets the engine choose from the work of a
+/// step (docs/THREADS.md). The engine's checkpoints and results hold the count it used. Results on the CPU are bit-reproducible for
+/// a given count; another count may change the last bits (sums are split differently among threads).</param>
 /// <param name="LabelStandardization">Regression only: the label's mean and standard deviation, computed from the training data (<see cref="Trainers.LabelStandardization.Of"/>); the network learns the standardized label and predicts in the label's units. Null trains on the labels as they are.</param>
 public sealed record EngineSettings(
     TrainingTask Task,
@@ -107,6 +110,7 @@ public sealed record EngineSettings(
     int? EarlyStoppingPatience,
     bool RestoreBestWeights,
     ComputeDevice Device,
+    int? NumberOfThreads = null,
     LabelStandardization? LabelStandardization = null)
 {
     /// <summary>True when the result holds the best epoch's weights: <see cref="RestoreBestWeights"/> with early stopping.</summary>

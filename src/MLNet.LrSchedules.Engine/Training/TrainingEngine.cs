@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using MLNet.LrSchedules.Trainers.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,6 +79,12 @@ public sealed class TrainingEngine : IDisposable
         try
         {
             _objective.CheckOutputs(_network.OutputSize, nameof(settings));
+            // The count is part of the run (it can change the last bits), so checkpoints and results record the one used. A step
+            // costs about three forward passes of its batch: the forward, and the backward's input and weight gradients.
+            _settings = settings with
+            {
+                NumberOfThreads = settings.NumberOfThreads ?? TorchThreads.ForWork(checked(3L * settings.BatchSize * _network.MultiplyAddsPerExample())),
+            };
             if (resumeFrom is not null) _network.LoadWeights(resumeFrom.Weights);
             else if (initialWeights is not null) _network.LoadWeights(initialWeights);
             if (_device.type != DeviceType.CPU) _network.to(_device);
@@ -100,7 +107,7 @@ public sealed class TrainingEngine : IDisposable
         }
     }
 
-    /// <summary>The run's settings.</summary>
+    /// <summary>The run's settings, with <see cref="EngineSettings.NumberOfThreads"/> resolved to the count this run uses.</summary>
     public EngineSettings Settings => _settings;
 
     /// <summary>The device the network lives on (for example "cpu" or "cuda:0").</summary>
@@ -175,6 +182,8 @@ public sealed class TrainingEngine : IDisposable
         if (_scheduler.Momentum is not null && !Optimizers.HasMomentum(_settings.Optimizer.Kind))
             logger?.LogWarning("The schedule cycles momentum but {Optimizer} has no momentum; only the learning rate follows the schedule.", _settings.Optimizer.Kind);
 
+        // On this thread only, for this call: another run on another thread keeps its own count, and the caller's comes back.
+        using var threads = TorchThreads.Use(_settings.NumberOfThreads!.Value);
         _feed.Prepare(train);
         var stopReason = TrainingStopReason.Completed;
         var clock = Stopwatch.StartNew();
@@ -200,12 +209,14 @@ public sealed class TrainingEngine : IDisposable
                     throw Diverged(_state.StepsCompleted - 1, epoch, _scheduler.LearningRate, monitored, logger);
                 _scheduler.Report(ScheduleSignal.Metric, monitored);
                 if (_settings.StepUnit == ScheduleStepUnit.Epoch) _scheduler.Advance();
-                if (_state.Improves(monitored, epoch) && _settings.RestoresBestWeights) _state.BestWeights = _network.SaveWeights();
+                // Serialized once: the checkpoint's weights are also the best epoch's when this epoch is the best.
+                byte[] epochWeights = _network.SaveWeights();
+                if (_state.Improves(monitored, epoch) && _settings.RestoresBestWeights) _state.BestWeights = epochWeights;
 
                 var record = new EpochRecord(epoch, trainingLoss, validationLoss, validationMetric, epochClock.Elapsed);
                 _state.History = _state.History.Append(steps, [record]);
                 _state.EpochsCompleted = epoch;
-                _lastCheckpoint = Capture();
+                _lastCheckpoint = Capture(epochWeights);
                 if (validationLoss is null)
                     logger?.LogInformation("Epoch {Epoch}/{Epochs}: training loss {TrainingLoss:G6}, learning rate {LearningRate:G6}, {Seconds:F2} s",
                         epoch, _settings.Epochs, trainingLoss, _scheduler.LearningRate, record.WallTime.TotalSeconds);
@@ -311,8 +322,8 @@ public sealed class TrainingEngine : IDisposable
             throw new ArgumentException($"Parameter '{name}' has {source.FeatureCount} features per row; the network expects InputSize = {_settings.Network.InputSize}.", name);
     }
 
-    private TrainingCheckpoint Capture() =>
-        _state.Capture(_settings, _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!, _step.SaveDirection());
+    private TrainingCheckpoint Capture(byte[]? weights = null) =>
+        _state.Capture(_settings, weights ?? _network.SaveWeights(), Optimizers.SaveState(_optimizer), _scheduler!, _step.SaveDirection());
 
     private TrainingDivergedException Diverged(long step, int epoch, double learningRate, double loss, ILogger? logger)
     {
@@ -349,6 +360,8 @@ public sealed class TrainingEngine : IDisposable
             throw new ArgumentOutOfRangeException(nameof(settings), settings.Epochs, $"EngineSettings.Epochs must be > 0; received {settings.Epochs}.");
         if (settings.BatchSize <= 0)
             throw new ArgumentOutOfRangeException(nameof(settings), settings.BatchSize, $"EngineSettings.BatchSize must be > 0; received {settings.BatchSize}.");
+        if (settings.NumberOfThreads is { } threads && threads <= 0)
+            throw new ArgumentOutOfRangeException(nameof(settings), threads, $"EngineSettings.NumberOfThreads must be > 0 (or null to let the engine choose); received {threads}.");
         if (settings.EarlyStoppingPatience is { } patience && patience <= 0)
             throw new ArgumentOutOfRangeException(nameof(settings), patience, $"EngineSettings.EarlyStoppingPatience must be > 0 (or null); received {patience}.");
         TaskObjective objective;

@@ -15,17 +15,16 @@ internal static class Validation
         using var _ = no_grad();
         double lossSum = 0, weightSum = 0, metricSum = 0;
         long rows = 0;
-        foreach (var batch in validation.ReadBatches(settings.BatchSize, epoch, settings.Seed, shuffle: false))
+        foreach (var batch in feed.InOrder(validation, epoch))
         {
-            feed.CheckBatch(batch, validation.FeatureCount);
             using var scope = NewDisposeScope();
-            var (input, labels, weights) = feed.ToTensors(batch, validation.FeatureCount);
+            var (input, labels, weights, count) = batch();
             var output = network.forward(input);
             var perExample = objective.PerExampleLoss(output, labels);
             if (weights is null)
             {
                 lossSum += perExample.sum().item<float>();
-                weightSum += batch.Rows;
+                weightSum += count;
             }
             else
             {
@@ -33,7 +32,7 @@ internal static class Validation
                 weightSum += weights.sum().item<float>();
             }
             metricSum += objective.MetricSum(output, labels);
-            rows += batch.Rows;
+            rows += count;
         }
         if (rows == 0) return (null, null);
         double metric = objective.Metric(metricSum, rows);

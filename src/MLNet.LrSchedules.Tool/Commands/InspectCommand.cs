@@ -54,7 +54,7 @@ internal static class InspectCommand
         var state = info.SchedulerState;
         Console.WriteLine($"Scheduler state: base lr {F(state.BaseLearningRate)}, next step {state.Step}{(state.Reactive is null ? "" : $", reactive state {LrScheduleJson.SerializeState(state)}")}");
         Console.WriteLine($"Optimizer: {o.Kind}, momentum {F(o.Momentum)}{(o.Nesterov ? " (Nesterov)" : "")}, weight decay {F(o.WeightDecay)}, betas ({F(o.Beta1)}, {F(o.Beta2)}), epsilon {F(o.Epsilon)}, gradient clip {(o.GradientClipNorm is { } g ? F(g) : "none")}; state {info.OptimizerStateBytes:N0} bytes");
-        Console.WriteLine($"Training: {s.Epochs} epochs planned, batch {s.BatchSize}, schedule stepped every {s.StepUnit}, seed {s.Seed}, device {s.Device}, early stopping {(s.EarlyStoppingPatience is { } p ? $"after {p} epochs" : "off")}");
+        Console.WriteLine($"Training: {s.Epochs} epochs planned, batch {s.BatchSize}, schedule stepped every {s.StepUnit}, seed {s.Seed}, device {s.Device}, {(s.NumberOfThreads is { } t ? $"{t} CPU thread{(t == 1 ? "" : "s")}" : "CPU threads not recorded")}, early stopping {(s.EarlyStoppingPatience is { } p ? $"after {p} epochs" : "off")}");
         Console.WriteLine($"Progress: {info.EpochsCompleted} epochs, {info.StepsCompleted} steps completed; stop reason {info.StopReason}{(info.StopReason != TrainingStopReason.Diverged && info.EpochsCompleted < s.Epochs ? " (unfinished: lrsched retrain --continue resumes it)" : "")}");
         var epochs = info.History.Epochs;
         if (epochs.Count == 0) { Console.WriteLine("History: empty"); return; }
@@ -134,6 +134,7 @@ internal static class InspectCommand
         w.WriteString("step_unit", s.StepUnit.ToString());
         w.WriteNumber("seed", s.Seed);
         w.WriteString("device", s.Device.ToString());
+        if (s.NumberOfThreads is { } threads) w.WriteNumber("number_of_threads", threads); else w.WriteNull("number_of_threads");
         if (s.EarlyStoppingPatience is { } p) w.WriteNumber("early_stopping_patience", p); else w.WriteNull("early_stopping_patience");
         if (info.LabelStandardization is { } label)
         {

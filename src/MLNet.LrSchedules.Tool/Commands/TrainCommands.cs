@@ -57,7 +57,7 @@ internal static class TrainCommands
     {
         var options = new TrainingOptions();
         var model = new Argument<string>("model") { Description = "A model file written by 'lrsched train' (or any ML.NET pipeline ending with a TorchMlp or TorchNetwork transformer)." };
-        var resume = new Option<bool>("--continue") { Description = "Continue the saved run where it stopped, from the newer of the model file and its checkpoint (.<name>.checkpoint, left by a killed run): weights, optimizer state, schedule position, data and split restored. Options that contradict the run are errors; --device, -o and --plot may differ." };
+        var resume = new Option<bool>("--continue") { Description = "Continue the saved run where it stopped, from the newer of the model file and its checkpoint (.<name>.checkpoint, left by a killed run): weights, optimizer state, schedule position, data and split restored. Options that contradict the run are errors; --device, --threads, -o and --plot may differ (another --threads may change the last bits of the weights)." };
         var output = new Option<string?>("--output", "-o") { Description = "The new model file (default: the model itself with --continue, else <model>-retrained.zip); written atomically." };
         var plot = new Option<string?>("--plot") { Description = "PNG/SVG of the run (default: the run's own plot when continuing in place, else <output>-training.png)." };
         var command = new Command("retrain", "Continue a saved or killed run (--continue) or fine-tune a saved model with a new schedule (--schedule, --epochs, --lr) on data; writes a model file.") { model };
@@ -135,10 +135,13 @@ internal static class TrainCommands
                     return;
                 }
                 var device = TrainingOptions.ParseDevice(r.GetValue(options.Device)!);
+                // A given --threads replaces the run's saved count (faster here, but the last bits may differ from an uninterrupted run).
+                int? threads = r.GetValue(options.Threads);
+                TrainingOptions.RequireThreads(threads);
                 Console.WriteLine($"Continuing the run in {saved.File}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
                 DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, task, prepared);
                 result = FitInterruptible(interruption, prepared, paths, null,
-                    progress => TrainingRun.Continuing(ml, task, device, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
+                    progress => TrainingRun.Continuing(ml, task, device, threads, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
                     trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
@@ -167,6 +170,8 @@ internal static class TrainCommands
         return new TrainingSpec(info.Schedule, s.LearningRate, s.Epochs, s.BatchSize, TrainingOptions.BodyOf(info.Network), s.Optimizer.Kind,
             s.Optimizer.Momentum, s.Optimizer.Nesterov, s.Optimizer.WeightDecay, s.Seed, s.Device);
     }
+
+    private static string Threads(int? threads) => threads is { } t ? $"{t} CPU thread{(t == 1 ? "" : "s")}" : "the CPU";
 
     private static InputFile? DataInput(DataChoice choice) => choice.Path is { } path ? new InputFile(path, "--data") : null;
 
@@ -351,7 +356,7 @@ internal static class TrainCommands
             return;
         }
         var m = result.Torch;
-        Console.WriteLine($"Trained {m.EpochsCompleted} epochs ({m.StepsCompleted} steps) in {result.WallTime.TotalSeconds:0.0} s; stop reason {m.StopReason}.");
+        Console.WriteLine($"Trained {m.EpochsCompleted} epochs ({m.StepsCompleted} steps) in {result.WallTime.TotalSeconds:0.0} s on {Threads(m.Settings.NumberOfThreads)}; stop reason {m.StopReason}.");
         var metrics = prepared.Task.Evaluate(ml, result.Model.Transform(prepared.RawTest));
         Console.WriteLine($"Test metrics ({prepared.TestRows} rows):");
         foreach (var (name, value) in metrics.Values)

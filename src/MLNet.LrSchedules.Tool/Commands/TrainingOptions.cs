@@ -37,6 +37,7 @@ internal sealed class TrainingOptions
     public Option<double?> ValidationFraction { get; } = new("--validation-fraction") { Description = $"Fraction of the training rows held out for validation: the per-epoch metric, reactive schedules and compare's table (default {DefaultValidationFraction}; 0 for none). The test rows never are." };
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed of the split, the initialization and the shuffles (default 1)." };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+    public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads of libtorch while training. Default: chosen from the network's work per step (one thread for small networks), at most the physical cores; a continued run keeps its saved count unless given." };
     public Option<int?> LimitRows { get; } = new("--limit-rows") { Description = "Read only the first N rows of the data (quick trials)." };
     public Option<string?> InvalidCells { get; } = new("--invalid-cells") { Description = $"A feature cell that is neither a finite number nor a missing value ({TabularData.MissingMarkers}): error (default: fail, naming the line and column), missing (fill it with the column mean) or drop-column (leave its column out)." };
     public Option<string?> IgnoreColumns { get; } = new("--ignore-columns") { Description = "Comma-separated columns of --data to leave out of the features (ids, names, leaks)." };
@@ -62,6 +63,7 @@ internal sealed class TrainingOptions
         yield return ValidationFraction;
         yield return Seed;
         yield return Device;
+        yield return Threads;
         yield return LimitRows;
         yield return InvalidCells;
         yield return IgnoreColumns;
@@ -194,13 +196,21 @@ internal sealed class TrainingOptions
         if (r.GetValue(WeightDecay) is { } decay) spec = spec with { WeightDecay = decay };
         if (r.GetValue(Seed) is { } seed) spec = spec with { Seed = seed };
         spec = spec with { Device = ParseDevice(r.GetValue(Device)!) };
+        if (r.GetValue(Threads) is { } threads) spec = spec with { Threads = threads };
         // Checked here with the command's names, before any file is touched; the library checks again with its own.
         Require(double.IsFinite(spec.LearningRate) && spec.LearningRate > 0, "--lr", F(spec.LearningRate), "a finite number > 0");
         Require(spec.Epochs >= 1, "--epochs", spec.Epochs.ToString(CultureInfo.InvariantCulture), "an integer >= 1");
         Require(spec.BatchSize >= 1, "--batch-size", spec.BatchSize.ToString(CultureInfo.InvariantCulture), "an integer >= 1");
         Require(spec.Momentum >= 0 && spec.Momentum < 1, "--momentum", F(spec.Momentum), "a number in [0, 1)");
         Require(double.IsFinite(spec.WeightDecay) && spec.WeightDecay >= 0, "--weight-decay", F(spec.WeightDecay), "a finite number >= 0");
+        RequireThreads(spec.Threads);
         return spec;
+    }
+
+    /// <summary>Checks a --threads value with the command's name.</summary>
+    internal static void RequireThreads(int? threads)
+    {
+        if (threads is { } t) Require(t >= 1, "--threads", t.ToString(CultureInfo.InvariantCulture), "an integer >= 1");
     }
 
     private static void Require(bool ok, string option, string received, string expected)

@@ -20,7 +20,8 @@ internal sealed record TrainingSpec(
     bool Nesterov,
     double WeightDecay,
     int Seed,
-    ComputeDevice Device)
+    ComputeDevice Device,
+    int? Threads = null)
 {
     /// <summary>
     /// The default for the embedded MNIST sample: a small CNN (<see cref="MnistNetwork"/>), AdamW with decoupled weight decay
@@ -52,6 +53,7 @@ internal sealed record TrainingSpec(
         o.WeightDecay = WeightDecay;
         o.Seed = Seed;
         o.Device = Device;
+        o.NumberOfThreads = Threads;
     }
 
     public void Fill(TorchNetworkOptions o)
@@ -118,11 +120,12 @@ internal static class TrainingRun
     /// A trainer that continues a saved run: the run's own settings (the command checked the options against them), on
     /// <paramref name="device"/>, with the validation rows, progress and a checkpoint every epoch.
     /// </summary>
-    public static TorchNetworkTrainer Continuing(MLContext ml, CliTask task, ComputeDevice device, IDataView? validation, IProgress<TrainingProgress>? progress,
+    public static TorchNetworkTrainer Continuing(MLContext ml, CliTask task, ComputeDevice device, int? threads, IDataView? validation, IProgress<TrainingProgress>? progress,
         CancellationToken cancellation, string checkpointPath) =>
         task.Trainer(ml, o =>
         {
             o.Device = device;
+            o.NumberOfThreads = threads;
             Common(o, validation, progress, cancellation, checkpointPath, pipeline: null);
         });
 

@@ -26,7 +26,7 @@ internal static class TorchModelSerializer
                 settings.LearningRate, settings.Epochs, settings.BatchSize, settings.StepUnit, settings.Seed,
                 settings.EarlyStoppingPatience, settings.RestoreBestWeights, settings.Device,
                 checkpoint.EpochsCompleted, checkpoint.StepsCompleted, checkpoint.TotalSteps,
-                checkpoint.BestLoss, checkpoint.BestEpoch, checkpoint.EpochsWithoutImprovement, result.StopReason, settings.LabelStandardization, model.ShuffleRows))),
+                checkpoint.BestLoss, checkpoint.BestEpoch, checkpoint.EpochsWithoutImprovement, result.StopReason, settings.LabelStandardization, model.ShuffleRows, settings.NumberOfThreads))),
         };
         // The weights the run would continue from differ from the model's when it restored its best epoch.
         if (!checkpoint.Weights.AsSpan().SequenceEqual(result.Weights))
@@ -65,7 +65,7 @@ internal static class TorchModelSerializer
         }
         var settings = new EngineSettings(
             network.Task, network.Network, optimizer, schedule, training.LearningRate, training.Epochs, training.BatchSize,
-            training.StepUnit, training.Seed, training.EarlyStoppingPatience, training.RestoreBestWeights, training.Device, training.LabelStandardization);
+            training.StepUnit, training.Seed, training.EarlyStoppingPatience, training.RestoreBestWeights, training.Device, training.NumberOfThreads, training.LabelStandardization);
         byte[] weights = entries[TorchModelEntries.Weights];
         var checkpoint = new TrainingCheckpoint(
             settings,
@@ -114,4 +114,6 @@ internal sealed record TrainingDocument(
     double LearningRate, int Epochs, int BatchSize, ScheduleStepUnit StepUnit, int Seed, int? EarlyStoppingPatience,
     bool RestoreBestWeights, ComputeDevice Device, int EpochsCompleted, long StepsCompleted, long TotalSteps,
     double? BestLoss, int BestEpoch, int EpochsWithoutImprovement, TrainingStopReason StopReason,
-    LabelStandardization? LabelStandardization = null, bool? ShuffleRows = null);
+    LabelStandardization? LabelStandardization = null, bool? ShuffleRows = null,
+    // Absent from files written before the option existed: null, so a resumed run chooses its count.
+    int? NumberOfThreads = null);

@@ -153,9 +153,8 @@ public static class LrRangeTestCatalog
         };
         TorchModules.EnsureRegistered(settings.Network, "The learning-rate range test");
         // No byte limit is passed, so the rows are always read into memory (Read returns null only past a limit).
-        var rows = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
-            columns, featureCount, outputs, "training data", CheckAlive)!;
-        var train = new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights);
+        using var train = DataViewRows.Read(data, options.FeatureColumnName, options.LabelColumnName, options.ExampleWeightColumnName,
+            columns, featureCount, outputs, "training data", CheckAlive, inDataOrder: false)!;
         // The loss curve of the problem a fit trains on: a regression fit learns the standardized label by default.
         if (task == TrainingTask.Regression && options.StandardizesLabel) settings = settings with { LabelStandardization = LabelStandardization.Of(train) };
 

@@ -14,7 +14,8 @@ internal static class SavedRun
     /// <summary>
     /// The settings a resumed run continues with: the saved run's, with <see cref="TorchTrainerOptions.Epochs"/> raised when
     /// the options ask for more (the run is extended, its schedule kept as resolved) and <see cref="TorchTrainerOptions.Device"/>
-    /// when assigned. The shuffling of rows continues as the run had it.
+    /// when assigned. The shuffling of rows continues as the run had it. The run's saved thread count reproduces it bit for bit;
+    /// a <see cref="TorchTrainerOptions.NumberOfThreads"/> that is set trades that for speed on this machine.
     /// </summary>
     /// <exception cref="ArgumentException">Assigned options contradict the run; the message names each with its value and the run's.</exception>
     public static EngineSettings ResumeSettings(TorchTrainerOptions o, TorchNetworkModel saved, int featureCount, int outputs, int? contextSeed)
@@ -66,7 +67,7 @@ internal static class SavedRun
                 $"Parameter 'checkpoint': {(contradictions.Count == 1 ? "an option contradicts" : "options contradict")} the saved run: {string.Join("; ", contradictions)}. "
                 + "Leave an option unassigned to keep the run's value (Epochs may be raised to extend the run), or fine-tune with Fit(data, model) for a new run.",
                 "checkpoint");
-        return s with { Epochs = epochs, Device = o.IsGiven(nameof(o.Device)) ? o.Device : s.Device };
+        return s with { Epochs = epochs, Device = o.IsGiven(nameof(o.Device)) ? o.Device : s.Device, NumberOfThreads = o.NumberOfThreads ?? s.NumberOfThreads };
     }
 
     /// <summary>

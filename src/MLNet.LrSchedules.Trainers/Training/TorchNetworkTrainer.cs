@@ -158,6 +158,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
     private TorchNetworkTransformer Train(IDataView input, TorchNetworkModel? resumeFrom, TorchNetworkTransformer? initialModel, CheckpointPipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(input);
+        FirstFitWarmup.Start();
         var o = _options;
         var host = _env.Register($"TorchNetwork{Task}");
         // One token for the engine: the options' token, or ML.NET's CancelExecution (polled before reading and after every step).
@@ -175,6 +176,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         int lastWritten = resumeFrom?.EpochsCompleted ?? 0;
         TorchNetworkModel? lastCompleted = resumeFrom;
         TrainingEngine? engine = null;
+        IBatchSource? train = null, validation = null;
         LabelKeyValues? keyValues = null;
         bool shuffleRows = resumeFrom?.ShuffleRows ?? o.ShuffleRows;
         TorchNetworkModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues, shuffleRows);
@@ -212,11 +214,10 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             }
             TorchModules.EnsureRegistered(settings.Network, resumeFrom is not null ? "Resuming this run" : "Training this network");
 
-            var train = ReadRows(input, "training data", featureCount, outputs, shuffleRows, CheckAlive);
+            train = ReadRows(input, "training data", featureCount, outputs, shuffleRows, CheckAlive);
             // A new head (a new run, or a fine-tune with ReplaceHead) learns the label standardized on this training data.
             if (resumeFrom is null && (initialModel is null || o.ReplaceHead) && Task == TrainingTask.Regression && o.StandardizesLabel)
                 settings = settings with { LabelStandardization = LabelStandardization.Of(train) };
-            IBatchSource? validation = null;
             if (o.ValidationSet is { } validationSet)
             {
                 var (validationFeatures, validationOutputs) = CheckColumns(validationSet.Schema, o, _task, "validation set");
@@ -259,6 +260,9 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         finally
         {
             engine?.Dispose();
+            // Rows read into memory live in native tensors: freed as soon as training is over.
+            (train as IDisposable)?.Dispose();
+            (validation as IDisposable)?.Dispose();
         }
     }
 
@@ -292,13 +296,13 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         else
         {
             // Auto gives up reading into memory as soon as the threshold is passed (the count may be unknown up front).
-            var rows = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
-                _task, featureCount, outputs, dataName, checkAlive, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null);
-            source = rows is null ? Stream() : new InMemoryBatchSource(rows.Features, rows.Labels, rows.FeatureCount, rows.Weights) { InDataOrder = !shuffle };
+            source = DataViewRows.Read(data, o.FeatureColumnName, o.LabelColumnName, o.ExampleWeightColumnName,
+                _task, featureCount, outputs, dataName, checkAlive, inDataOrder: !shuffle, o.DataLoading == DataLoading.Auto ? o.StreamingThresholdBytes : null)
+                ?? Stream();
         }
         if (source.RowCount == 0)
             throw new InvalidOperationException($"The {dataName} has no rows: there is nothing to train on.");
-        return shuffle || source is InMemoryBatchSource ? source : new InOrder(source);
+        return shuffle || source is ResidentBatchSource ? source : new InOrder(source);
     }
 
     /// <summary>Serves a source's batches in the data's order (the engine asks for shuffled training batches).</summary>

@@ -126,6 +126,18 @@ public abstract class TorchTrainerOptions
     /// <value>Default <see cref="ComputeDevice.Cpu"/>, which is bit-for-bit reproducible.</value>
     public ComputeDevice Device { get; set => field = Given(value); } = ComputeDevice.Cpu;
 
+    /// <summary>
+    /// libtorch's intra-op CPU threads while training (ML.NET's name for it). Set for the training thread during <c>Fit</c> and
+    /// restored afterwards; saved with the model's settings, and a resumed run uses the saved count unless this is set.
+    /// </summary>
+    /// <value>
+    /// Default null: chosen from the work of one optimizer step (the network's multiply-adds × the batch size), one thread per
+    /// 20 million multiply-adds, at most libtorch's default (the machine's physical cores): small networks train on one thread,
+    /// which is fastest for them and does not collapse when other processes share the CPU (docs/THREADS.md). When set, must be
+    /// &gt;= 1. On the CPU a run is bit-reproducible for a given count; another count may change the last bits of the weights.
+    /// </value>
+    public int? NumberOfThreads { get; set; }
+
     /// <summary>Where the fitted transformer scores; null scores on <see cref="Device"/>. Not saved with the model: a loaded model
     /// scores where it was trained when that device is there, else on the CPU; <see cref="TorchNetworkTransformer.WithDevice"/> picks another.</summary>
     /// <value>Default null.</value>
@@ -227,6 +239,8 @@ public abstract class TorchTrainerOptions
             Require(double.IsFinite(clip) && clip > 0, nameof(GradientClipNorm), clip, "null or a finite number > 0");
         Require(Enum.IsDefined(StepScheduleEvery), nameof(StepScheduleEvery), StepScheduleEvery, "Step or Epoch");
         Require(Enum.IsDefined(Device), nameof(Device), Device, "Cpu, Cuda or Auto");
+        if (NumberOfThreads is { } threads)
+            Require(threads >= 1, nameof(NumberOfThreads), threads, "null (chosen from the work per step) or an integer >= 1");
         if (ScoringDevice is { } scoringDevice)
             Require(Enum.IsDefined(scoringDevice), nameof(ScoringDevice), scoringDevice, "null, Cpu, Cuda or Auto");
         Require(Enum.IsDefined(DataLoading), nameof(DataLoading), DataLoading, "Auto, InMemory or Streaming");
@@ -259,7 +273,8 @@ public abstract class TorchTrainerOptions
         Seed ?? contextSeed ?? 0,
         EarlyStoppingPatience,
         RestoreBestWeights,
-        Device);
+        Device,
+        NumberOfThreads);
 
     /// <summary>Throws when the options that describe the network are out of range.</summary>
     private protected abstract void ValidateNetwork();
