@@ -7,12 +7,12 @@ namespace MLNet.LrSchedules.Trainers;
 /// </summary>
 public abstract class TorchMlpOptions : TorchTrainerOptions
 {
-    private IReadOnlyList<int> _hiddenLayers = [64];
+    private IReadOnlyList<int> _hiddenLayers = [128];
 
     private protected TorchMlpOptions() { }
 
     /// <summary>Sizes of the hidden layers, in order; empty for a linear model.</summary>
-    /// <value>Default one hidden layer of 64 units. Each size must be &gt;= 1.</value>
+    /// <value>Default one hidden layer of 128 units. Each size must be &gt;= 1.</value>
     public IReadOnlyList<int> HiddenLayers { get => _hiddenLayers; set => _hiddenLayers = Given(value); }
 
     /// <summary>Activation after each hidden layer.</summary>

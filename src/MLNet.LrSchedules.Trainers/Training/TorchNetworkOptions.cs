@@ -20,8 +20,8 @@ public abstract class TorchNetworkOptions : TorchTrainerOptions
     private protected TorchNetworkOptions() { }
 
     /// <summary>The network's body, without the task's head (the trainer appends <c>linear(outputs)</c>). Build it in code, or read its text form with <see cref="NetworkSpec.Parse"/> or its JSON with <see cref="NetworkSpec.FromJson"/>.</summary>
-    /// <value>Default <c>mlp(64)</c>: one hidden layer of 64 units with ReLU, as <see cref="TorchMlpOptions"/>' default. Must be a body (no input size): the shapes are checked against the data when training starts.</value>
-    public NetworkSpec Network { get; set => field = Given(value); } = NetworkSpec.Mlp([64]);
+    /// <value>Default <c>mlp(128)</c>: one hidden layer of 128 units with ReLU, as <see cref="TorchMlpOptions"/>' default. Must be a body (no input size): the shapes are checked against the data when training starts.</value>
+    public NetworkSpec Network { get; set => field = Given(value); } = NetworkSpec.Mlp([128]);
 
     private protected override void ValidateNetwork()
     {

@@ -93,7 +93,7 @@ public sealed class EndToEndTests
         var ml = new MLContext(seed: 1);
         var (train, test) = TestData.Split(ml, TestData.Load(ml, "breast_cancer", DataKind.Boolean));
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
-            .Append(ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions { Epochs = 20, LearningRate = 5e-3, HiddenLayers = [16], Seed = 3 }));
+            .Append(ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions { Epochs = 20, LearningRate = 5e-3, HiddenLayers = [16], BatchSize = 32, WeightDecay = 0, Seed = 3 }));
         var model = pipeline.Fit(train);
         var scored = model.Transform(test);
 

@@ -20,10 +20,13 @@ public sealed class OptionsTests
         Assert.AreEqual("Features", o.FeatureColumnName);
         Assert.IsNull(o.ExampleWeightColumnName);
         Assert.IsNull(o.Schedule);
-        Assert.AreEqual(1e-3, o.LearningRate);
-        Assert.AreEqual(20, o.Epochs);
-        Assert.AreEqual(32, o.BatchSize);
-        CollectionAssert.AreEqual(new[] { 64 }, o.HiddenLayers.ToArray());
+        // Chosen by the defaults grid (docs/BENCHMARKS.md, "Defaults grid").
+        Assert.AreEqual(3e-3, o.LearningRate);
+        Assert.AreEqual(10, o.Epochs);
+        Assert.AreEqual(64, o.BatchSize);
+        Assert.AreEqual(1e-4, o.WeightDecay);
+        CollectionAssert.AreEqual(new[] { 128 }, o.HiddenLayers.ToArray());
+        Assert.AreEqual(NetworkSpec.Mlp([128]), new TorchNetworkMulticlassOptions().Network);
         Assert.AreEqual(Activation.Relu, o.Activation);
         Assert.AreEqual(OptimizerKind.AdamW, o.Optimizer);
         Assert.AreEqual((0.9, 0.999), o.Betas);
@@ -60,7 +63,7 @@ public sealed class OptionsTests
         Assert.AreEqual("input(10) >> linear(8) >> relu >> linear(1)", model.Network.ToString());
         Assert.AreEqual(2, model.Settings.Epochs);
         Assert.AreEqual(1e-3, model.Settings.LearningRate);
-        Assert.AreEqual(32, model.Settings.BatchSize);
+        Assert.AreEqual(64, model.Settings.BatchSize);
         Assert.AreEqual(OptimizerKind.AdamW, model.Optimizer.Kind);
         Assert.IsInstanceOfType<CosineAnnealingSchedule>(model.Schedule);
         Assert.IsNotNull(model.LabelStandardization);

@@ -42,7 +42,7 @@ public sealed class OnnxExportTests
         var model = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.TorchMlp(new TorchMlpBinaryOptions
             {
-                Epochs = 5, HiddenLayers = [16], Activation = Activation.Tanh, LearningRate = 5e-3, Seed = 3,
+                Epochs = 5, HiddenLayers = [16], Activation = Activation.Tanh, LearningRate = 5e-3, BatchSize = 32, WeightDecay = 0, Seed = 3,
             }))
             .Fit(train);
 
