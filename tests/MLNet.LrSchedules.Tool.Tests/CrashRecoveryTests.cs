@@ -17,7 +17,7 @@ public sealed class CrashRecoveryTests
 
     /// <summary>wine.csv: 128 training rows in batches of 32, so 4 steps per epoch, 16 in all.</summary>
     private static string[] TrainArgs(string dir) =>
-        ["train", "--data", LrSched.Data("wine.csv"), "--epochs", "4", "--hidden", "8", "-o", Path.Combine(dir, "run.zip"), "--plot", Path.Combine(dir, "run.png")];
+        ["train", "--data", LrSched.Data("wine.csv"), "--epochs", "4", "--hidden", "8", "--checkpoint-interval", "0", "-o", Path.Combine(dir, "run.zip"), "--plot", Path.Combine(dir, "run.png")];
 
     [ClassInitialize]
     public static void TrainUninterrupted(TestContext _)
@@ -67,7 +67,7 @@ public sealed class CrashRecoveryTests
         CollectionAssert.AreEqual(Array.Empty<string>(), HiddenFiles(dir), "SIGTERM: the checkpoint became the model");
 
         // The continued run is killed in epoch 4: its checkpoint (epoch 3) is newer than run.zip (epoch 2).
-        using (var child = LrSchedProcess.Start("step:14", "retrain", model, "--continue"))
+        using (var child = LrSchedProcess.Start("step:14", "retrain", model, "--continue", "--checkpoint-interval", "0"))
         {
             child.WaitForPause();
             child.Kill();

@@ -46,7 +46,8 @@ internal static class TrainCommands
             DescribeRun(data, mnist, task, prepared, spec);
             var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
             var result = FitInterruptible(interruption, prepared, paths, r.GetValue(stopAfter),
-                progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
+                progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token,
+                    new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r), pipeline)),
                 trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train)));
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
         }));
@@ -141,7 +142,8 @@ internal static class TrainCommands
                 Console.WriteLine($"Continuing the run in {saved.File}: epoch {info.EpochsCompleted + 1} of {info.Settings.Epochs}, step {info.SchedulerState.Step}, schedule {LrScheduleText.Format(info.Schedule)}");
                 DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, task, prepared);
                 result = FitInterruptible(interruption, prepared, paths, null,
-                    progress => TrainingRun.Continuing(ml, task, device, threads, prepared.Validation, progress, interruption.Token, paths.Checkpoint),
+                    progress => TrainingRun.Continuing(ml, task, device, threads, prepared.Validation, progress, interruption.Token,
+                        new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r))),
                     trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
@@ -155,7 +157,8 @@ internal static class TrainCommands
                 DescribeData(data, choice.UsesMnist, task, prepared);
                 var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
                 result = FitInterruptible(interruption, prepared, paths, null,
-                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token, paths.Checkpoint, pipeline),
+                    progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token,
+                        new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r), pipeline)),
                     trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train, saved.Network)));
             }
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
@@ -188,7 +191,7 @@ internal static class TrainCommands
         var target = new Option<double?>("--target") { Description = $"The validation accuracy (RMSE for regression) whose first epoch is reported. Default {TrainingRun.Format(MnistTarget)} for MNIST (the accuracy the default network was chosen to reach), none otherwise." };
         var plot = new Option<string>("--plot", "-o") { Description = "PNG/SVG of validation accuracy and learning rate against step for every schedule.", DefaultValueFactory = _ => "compare.png" };
         var command = new Command("compare", "Train the same pipeline under several schedules on the same split and seed; print a table (validation metrics, and the test metric scored once per run at its end) and plot the curves together.");
-        foreach (var o in options.All().Where(o => o != options.Schedule)) command.Options.Add(o);
+        foreach (var o in options.All().Where(o => o != options.Schedule && o != options.CheckpointInterval)) command.Options.Add(o);
         command.Options.Add(schedules);
         command.Options.Add(target);
         command.Options.Add(plot);

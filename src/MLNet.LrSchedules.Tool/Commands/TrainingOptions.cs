@@ -38,6 +38,7 @@ internal sealed class TrainingOptions
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed of the split, the initialization and the shuffles (default 1)." };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
     public Option<int?> Threads { get; } = new("--threads") { Description = "CPU threads of libtorch while training. Default: chosen from the network's work per step (one thread for small networks), at most the physical cores; a continued run keeps its saved count unless given." };
+    public Option<double?> CheckpointInterval { get; } = new("--checkpoint-interval") { Description = $"Seconds between the checkpoints written after epochs (default {DefaultCheckpointInterval.TotalSeconds:0}; 0: after every epoch). The last epoch's is always written and Ctrl+C or SIGTERM saves the last completed epoch; after a kill -9, the continued run redoes at most this much training, with the same result." };
     public Option<int?> LimitRows { get; } = new("--limit-rows") { Description = "Read only the first N rows of the data (quick trials)." };
     public Option<string?> InvalidCells { get; } = new("--invalid-cells") { Description = $"A feature cell that is neither a finite number nor a missing value ({TabularData.MissingMarkers}): error (default: fail, naming the line and column), missing (fill it with the column mean) or drop-column (leave its column out)." };
     public Option<string?> IgnoreColumns { get; } = new("--ignore-columns") { Description = "Comma-separated columns of --data to leave out of the features (ids, names, leaks)." };
@@ -64,6 +65,7 @@ internal sealed class TrainingOptions
         yield return Seed;
         yield return Device;
         yield return Threads;
+        yield return CheckpointInterval;
         yield return LimitRows;
         yield return InvalidCells;
         yield return IgnoreColumns;
@@ -205,6 +207,21 @@ internal sealed class TrainingOptions
         Require(double.IsFinite(spec.WeightDecay) && spec.WeightDecay >= 0, "--weight-decay", F(spec.WeightDecay), "a finite number >= 0");
         RequireThreads(spec.Threads);
         return spec;
+    }
+
+    /// <summary>
+    /// How often the every-epoch checkpoint may be written. Short epochs (tables: tens of milliseconds) would otherwise spend
+    /// most of their time writing the whole pipeline; on a shared CPU even more (docs/THREADS.md).
+    /// </summary>
+    public static readonly TimeSpan DefaultCheckpointInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The --checkpoint-interval given, else <see cref="DefaultCheckpointInterval"/>; checked with the option's name.</summary>
+    public TimeSpan CheckpointIntervalOf(ParseResult r)
+    {
+        if (r.GetValue(CheckpointInterval) is not { } seconds) return DefaultCheckpointInterval;
+        Require(double.IsFinite(seconds) && seconds >= 0 && seconds <= TimeSpan.MaxValue.TotalSeconds / 2, "--checkpoint-interval",
+            F(seconds), "a number of seconds >= 0");
+        return TimeSpan.FromSeconds(seconds);
     }
 
     /// <summary>Checks a --threads value with the command's name.</summary>

@@ -65,6 +65,9 @@ internal sealed record TrainingSpec(
     }
 }
 
+/// <summary>Where a run's checkpoints go (written after epochs, at most once per <paramref name="MinimumInterval"/>) and the preprocessing they hold (null: a continued run's own).</summary>
+internal sealed record CheckpointPlan(string Path, TimeSpan MinimumInterval, CheckpointPipeline? Pipeline = null);
+
 /// <summary>The views of one split (training, validation, test) and the preprocessing fitted on the training rows alone.</summary>
 internal sealed record PreparedData(CliTask Task, IDataView RawTrain, ITransformer Preprocess, IDataView Train, IDataView? Validation, IDataView RawTest, int TrainRows, int ValidationRows, int TestRows);
 
@@ -109,11 +112,11 @@ internal static class TrainingRun
     /// final model equals the final checkpoint. <paramref name="cancellation"/> (Ctrl+C, SIGTERM) stops it before the next step.
     /// </summary>
     public static TorchNetworkTrainer Trainer(MLContext ml, CliTask task, TrainingSpec spec, IDataView? validation, IProgress<TrainingProgress>? progress,
-        CancellationToken cancellation, string? checkpointPath = null, CheckpointPipeline? pipeline = null) =>
+        CancellationToken cancellation, CheckpointPlan? checkpoints = null) =>
         task.Trainer(ml, o =>
         {
             spec.Fill(o);
-            Common(o, validation, progress, cancellation, checkpointPath, pipeline);
+            Common(o, validation, progress, cancellation, checkpoints);
         });
 
     /// <summary>
@@ -121,23 +124,29 @@ internal static class TrainingRun
     /// <paramref name="device"/>, with the validation rows, progress and a checkpoint every epoch.
     /// </summary>
     public static TorchNetworkTrainer Continuing(MLContext ml, CliTask task, ComputeDevice device, int? threads, IDataView? validation, IProgress<TrainingProgress>? progress,
-        CancellationToken cancellation, string checkpointPath) =>
+        CancellationToken cancellation, CheckpointPlan checkpoints) =>
         task.Trainer(ml, o =>
         {
             o.Device = device;
             o.NumberOfThreads = threads;
-            Common(o, validation, progress, cancellation, checkpointPath, pipeline: null);
+            Common(o, validation, progress, cancellation, checkpoints);
         });
 
     private static void Common(TorchTrainerOptions o, IDataView? validation, IProgress<TrainingProgress>? progress, CancellationToken cancellation,
-        string? checkpointPath, CheckpointPipeline? pipeline)
+        CheckpointPlan? checkpoints)
     {
         o.LabelColumnName = TabularData.LabelColumn;
         o.FeatureColumnName = TabularData.FeaturesColumn;
         o.ValidationSet = validation;
         o.Progress = progress;
         o.CancellationToken = cancellation;
-        if (checkpointPath is not null) { o.CheckpointEveryEpochs = 1; o.CheckpointPath = checkpointPath; o.CheckpointPipeline = pipeline; }
+        if (checkpoints is { } c)
+        {
+            o.CheckpointEveryEpochs = 1;
+            o.CheckpointMinimumInterval = c.MinimumInterval;
+            o.CheckpointPath = c.Path;
+            o.CheckpointPipeline = c.Pipeline;
+        }
     }
 
     /// <summary>Runs <paramref name="fit"/> (which returns the whole pipeline); a divergence after the first epoch keeps the last good epoch's model.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -180,11 +181,17 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
         LabelKeyValues? keyValues = null;
         bool shuffleRows = resumeFrom?.ShuffleRows ?? o.ShuffleRows;
         TorchNetworkModel Model(TrainingResult result) => new(result, o.FeatureColumnName, o.LabelColumnName, keyValues, shuffleRows);
+        var sinceCheckpoint = Stopwatch.StartNew();
         void WriteCheckpoint(TrainingCheckpoint checkpoint)
         {
             CheckpointFile.Write(_env, Model(CheckpointFile.ResultAt(checkpoint)), input.Schema, o.CheckpointPath!, pipeline: pipeline ?? o.CheckpointPipeline);
             lastWritten = checkpoint.EpochsCompleted;
+            sinceCheckpoint.Restart();
         }
+        bool CheckpointDue(TrainingCheckpoint checkpoint) =>
+            o.CheckpointEveryEpochs is { } every && o.CheckpointPath is not null
+            && (checkpoint.EpochsCompleted == checkpoint.Settings.Epochs
+                || checkpoint.EpochsCompleted % every == 0 && !(sinceCheckpoint.Elapsed < o.CheckpointMinimumInterval));
 
         try
         {
@@ -231,9 +238,7 @@ public abstract class TorchNetworkTrainer : IEstimator<TorchNetworkTransformer>
             void OnEpochEnd(TrainingCheckpoint checkpoint)
             {
                 lastCompleted = Model(CheckpointFile.ResultAt(checkpoint));
-                if (o.CheckpointEveryEpochs is { } every && o.CheckpointPath is not null
-                    && (checkpoint.EpochsCompleted % every == 0 || checkpoint.EpochsCompleted == checkpoint.Settings.Epochs))
-                    WriteCheckpoint(checkpoint);
+                if (CheckpointDue(checkpoint)) WriteCheckpoint(checkpoint);
                 Poll();
             }
 

@@ -173,6 +173,15 @@ public abstract class TorchTrainerOptions
     /// <value>Default null: no checkpoints. When set, must be &gt;= 1 and needs <see cref="CheckpointPath"/>.</value>
     public int? CheckpointEveryEpochs { get; set; }
 
+    /// <summary>
+    /// With <see cref="CheckpointEveryEpochs"/>: a due checkpoint is skipped while less than this time has passed since the
+    /// previous one was written (or training started), so that short epochs do not spend most of their time writing
+    /// checkpoints. The last epoch's checkpoint is always written, and a canceled run writes its last completed epoch; a
+    /// killed process loses at most this much training (resuming stays exact: it starts from an older epoch).
+    /// </summary>
+    /// <value>Default null: every due checkpoint is written. When set, must be &gt;= 0.</value>
+    public TimeSpan? CheckpointMinimumInterval { get; set; }
+
     /// <summary>The checkpoint file: an ML.NET model file holding this trainer's transformer (or, with <see cref="CheckpointPipeline"/>, the whole pipeline), written atomically: a temporary file in the same folder, flushed to disk, then renamed over the previous checkpoint, so a crash at any moment leaves a complete file. Load it with <c>mlContext.Model.Load</c> and pass it to <c>Resume</c>; its <see cref="TorchNetworkModel.EpochsCompleted"/> tells how far the run got.</summary>
     /// <value>Default null.</value>
     public string? CheckpointPath { get; set; }
@@ -260,6 +269,8 @@ public abstract class TorchTrainerOptions
             if (string.IsNullOrWhiteSpace(CheckpointPath))
                 throw new ArgumentException($"Option 'CheckpointEveryEpochs' ({every}) needs a CheckpointPath to write to.", nameof(CheckpointPath));
         }
+        if (CheckpointMinimumInterval is { } interval)
+            Require(interval >= TimeSpan.Zero, nameof(CheckpointMinimumInterval), interval, "null or a duration >= 0");
     }
 
     /// <summary>The engine's settings for a run of <paramref name="task"/> on the resolved <paramref name="network"/>; the seed is <see cref="Seed"/>, else <paramref name="contextSeed"/>, else 0.</summary>
