@@ -16,7 +16,7 @@ internal static class TrainCommands
     public static Command Train()
     {
         var options = new TrainingOptions();
-        var output = new Option<string?>("--output", "-o") { Description = "The model file (default ./mnist-model.zip, or <data>-model.zip for --data); written atomically, checkpointed every epoch to .<name>.checkpoint beside it." };
+        var output = new Option<string?>("--output", "-o") { Description = "The model file (default ./mnist-model.zip, or <data>-model.zip for --data); written atomically, checkpointed after epochs (see --checkpoint-interval) to .<name>.checkpoint beside it." };
         var plot = new Option<string?>("--plot") { Description = "PNG/SVG of learning rate, training loss and validation metric against step (default ./mnist-training.png, or <data>-training.png)." };
         var stopAfter = new Option<int?>("--stop-after-epochs") { Description = "Stop after this many of the planned epochs and save a resumable model (continue it with 'lrsched retrain --continue')." };
         var command = new Command("train", "Train a TorchSharp network (--network; default a small CNN for the embedded MNIST sample, an MLP for --data) with a learning-rate schedule in an ML.NET pipeline, print test metrics, save the model and a plot of the run. Ctrl+C or SIGTERM stops after the current step and saves a resumable model; after a kill, 'lrsched retrain <model> --continue' resumes from the last checkpoint.");
@@ -286,7 +286,7 @@ internal static class TrainCommands
     }
 
     /// <summary>
-    /// Trains with a checkpoint (the whole pipeline) at the end of every epoch. Ctrl+C, SIGTERM or --stop-after-epochs stop
+    /// Trains with a checkpoint (the whole pipeline) at the end of epochs, at most one per --checkpoint-interval. Ctrl+C, SIGTERM or --stop-after-epochs stop
     /// before the next step: the result is then null, and the last checkpoint is the run's resumable state.
     /// </summary>
     private static RunResult? FitInterruptible(Interruption interruption, PreparedData prepared, RunPaths paths, int? stopAfterEpochs,
