@@ -110,8 +110,8 @@ internal static class ColdStart
         if (job == "hand")
         {
             torch.set_num_threads(TrainerOverheadBenchmarks.Threads);
-            using var features = tensor(train.Pixels, [train.Rows, Mnist.Features]);
-            using var labels = tensor(train.Labels.Select(l => (long)l).ToArray());
+            using var features = train.FeatureTensor();
+            using var labels = train.LabelTensor();
             TrainerOverheadBenchmarks.HandWrittenRun(features, labels, seed: 1, epochs);
         }
         else

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using static TorchSharp.torch;
 
 namespace MLNet.LrSchedules.Benchmarks.Training;
 
@@ -46,6 +47,12 @@ internal sealed class Mnist
         // A raw value v of a key type with 10 values is key v + 1: digits 0-9 are keys 1-10.
         [KeyType(10)] public uint Label { get; set; }
     }
+
+    /// <summary>The pixels as one [rows, 784] float tensor, as a hand-written loop holds them.</summary>
+    public Tensor FeatureTensor() => tensor(Pixels, [Rows, Features]);
+
+    /// <summary>The digits as one int64 tensor, the class indices cross-entropy takes.</summary>
+    public Tensor LabelTensor() => tensor(Labels.Select(l => (long)l).ToArray());
 
     /// <summary>An in-memory IDataView (cached) with Features and a key Label.</summary>
     public IDataView ToDataView(MLContext ml) => ml.Data.Cache(ml.Data.LoadFromEnumerable(

@@ -56,8 +56,8 @@ public class NetworkOverheadBenchmarks
         _ml = new MLContext(seed: 1);
         _data = train.ToDataView(_ml);
         _ = _data.Preview(1);
-        _features = tensor(train.Pixels, [train.Rows, Mnist.Features]);
-        _labels = tensor(train.Labels.Select(l => (long)l).ToArray());
+        _features = train.FeatureTensor();
+        _labels = train.LabelTensor();
     }
 
     [GlobalCleanup]
@@ -89,26 +89,6 @@ public class NetworkOverheadBenchmarks
     {
         torch.manual_seed(seed);
         using var model = Cnn();
-        using var optimizer = optim.AdamW(model.parameters(), LearningRate, weight_decay: WeightDecay);
-        model.train();
-        long rows = features.shape[0];
-        float last = 0;
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            using var order = randperm(rows);
-            for (long start = 0; start < rows; start += BatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var index = order.slice(0, start, Math.Min(start + BatchSize, rows), 1);
-                var x = features.index_select(0, index);
-                var y = labels.index_select(0, index);
-                optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.forward(x), y);
-                loss.backward();
-                optimizer.step();
-                last = loss.item<float>();
-            }
-        }
-        return last;
+        return TrainerOverheadBenchmarks.HandWrittenLoop(model, features, labels, epochs, BatchSize, LearningRate, WeightDecay);
     }
 }

@@ -29,8 +29,8 @@ internal static class QuickOverhead
         var ml = new MLContext(seed: 1);
         var data = train.ToDataView(ml);
         _ = data.Preview(1);
-        using var features = tensor(train.Pixels, [train.Rows, Mnist.Features]);
-        using var labels = tensor(train.Labels.Select(l => (long)l).ToArray());
+        using var features = train.FeatureTensor();
+        using var labels = train.LabelTensor();
         var process = Process.GetCurrentProcess();
         (double Wall, double Cpu) Time(Action action)
         {

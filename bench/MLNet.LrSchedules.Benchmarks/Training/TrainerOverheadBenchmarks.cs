@@ -52,8 +52,8 @@ public class TrainerOverheadBenchmarks
         _ml = new MLContext(seed: 1);
         _data = train.ToDataView(_ml);
         _ = _data.Preview(1);
-        _features = tensor(train.Pixels, [train.Rows, Mnist.Features]);
-        _labels = tensor(train.Labels.Select(l => (long)l).ToArray());
+        _features = train.FeatureTensor();
+        _labels = train.LabelTensor();
     }
 
     [GlobalCleanup]
@@ -80,21 +80,26 @@ public class TrainerOverheadBenchmarks
             Epochs = epochs, BatchSize = BatchSize, HiddenLayers = [Hidden], LearningRate = LearningRate, Optimizer = OptimizerKind.AdamW, Seed = 1, NumberOfThreads = Threads,
         }).Fit(data);
 
-    /// <summary>What a user would write by hand: the data in one tensor, a shuffled index per epoch, a slice per batch.</summary>
     public static float HandWrittenRun(Tensor features, Tensor labels, int seed, int epochs)
     {
         torch.manual_seed(seed);
         using var model = nn.Sequential(("hidden", nn.Linear(Mnist.Features, Hidden)), ("relu", nn.ReLU()), ("output", nn.Linear(Hidden, 10)));
-        using var optimizer = optim.AdamW(model.parameters(), LearningRate, weight_decay: 0);
+        return HandWrittenLoop(model, features, labels, epochs, BatchSize, LearningRate, weightDecay: 0);
+    }
+
+    /// <summary>What a user would write by hand: the data in one tensor, a shuffled index per epoch, a slice per batch, AdamW; returns the last loss.</summary>
+    public static float HandWrittenLoop(nn.Module<Tensor, Tensor> model, Tensor features, Tensor labels, int epochs, int batchSize, double learningRate, double weightDecay)
+    {
+        using var optimizer = optim.AdamW(model.parameters(), learningRate, weight_decay: weightDecay);
         long rows = features.shape[0];
         float last = 0;
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             using var order = randperm(rows);
-            for (long start = 0; start < rows; start += BatchSize)
+            for (long start = 0; start < rows; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                var index = order.slice(0, start, Math.Min(start + BatchSize, rows), 1);
+                var index = order.slice(0, start, Math.Min(start + batchSize, rows), 1);
                 var x = features.index_select(0, index);
                 var y = labels.index_select(0, index);
                 optimizer.zero_grad();
