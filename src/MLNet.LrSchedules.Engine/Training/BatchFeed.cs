@@ -30,7 +30,7 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
             if (tensors.Rows == 0) return;
             var raw = HostTensors.Span<float>(tensors.Labels, 0, tensors.Rows);
             objective.CheckLabels(raw, outputs);
-            var residentLabels = objective.LabelType == ScalarType.Float32 && settings.LabelStandardization is null
+            var residentLabels = LabelsUsableAsStored
                 ? tensors.Labels
                 : TypedLabels(Labels(raw), tensors.Rows).DetachFromDisposeScope();
             _resident = new ResidentData(train, tensors.Rows, tensors.Features, residentLabels, tensors.Weights, !tensors.InDataOrder,
@@ -91,7 +91,7 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
                 int first = start, count = Math.Min(settings.BatchSize, tensors.Rows - start);
                 yield return () =>
                 {
-                    var labels = objective.LabelType == ScalarType.Float32 && settings.LabelStandardization is null
+                    var labels = LabelsUsableAsStored
                         ? tensors.Labels.narrow(0, first, count)
                         : TypedLabels(Labels(HostTensors.Span<float>(tensors.Labels, first, count)), count);
                     var (input, typed, weights) = ToDevice(tensors.Features.narrow(0, first, count), labels, tensors.Weights?.narrow(0, first, count));
@@ -119,6 +119,9 @@ internal sealed class BatchFeed(EngineSettings settings, TaskObjective objective
         var weights = batch.Weights is null ? null : HostTensors.Float32(batch.Weights, batch.Rows);
         return ToDevice(input, labels, weights);
     }
+
+    /// <summary>Whether a resident source's float labels serve as they are: the task takes float labels and none are standardized.</summary>
+    private bool LabelsUsableAsStored => objective.LabelType == ScalarType.Float32 && settings.LabelStandardization is null;
 
     /// <summary>Labels as a tensor of the task's label type.</summary>
     private Tensor TypedLabels(ReadOnlySpan<float> labels, int rows)

@@ -29,6 +29,7 @@ internal static class TrainCommands
             using var interruption = new Interruption();
             bool mnist = options.UsesMnist(r);
             var spec = options.Spec(r, mnist ? TrainingSpec.MnistDefault() : TrainingSpec.TableDefault());
+            var checkpointInterval = options.CheckpointIntervalOf(r);
             var choice = options.Choose(r, saved: null);
             string stem = mnist ? "mnist" : Path.GetFileNameWithoutExtension(choice.Path!.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? choice.Path[..^3] : choice.Path);
             var paths = new RunPaths(r.GetValue(output) ?? $"{stem}-model.zip", r.GetValue(plot) ?? $"{stem}-training.png");
@@ -47,7 +48,7 @@ internal static class TrainCommands
             var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
             var result = FitInterruptible(interruption, prepared, paths, r.GetValue(stopAfter),
                 progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token,
-                    new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r), pipeline)),
+                    new CheckpointPlan(paths.Checkpoint, checkpointInterval, pipeline)),
                 trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train)));
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
         }));
@@ -71,6 +72,7 @@ internal static class TrainCommands
             using var interruption = new Interruption();
             string path = r.GetValue(model)!;
             bool continuing = r.GetValue(resume);
+            var checkpointInterval = options.CheckpointIntervalOf(r);
             string outputPath = r.GetValue(output) ?? (continuing ? path : Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-retrained.zip"));
             bool inPlace = PathNames.Same(outputPath, path);
 
@@ -143,7 +145,7 @@ internal static class TrainCommands
                 DescribeData(data, saved.Recipe?.UsesMnist ?? choice.UsesMnist, task, prepared);
                 result = FitInterruptible(interruption, prepared, paths, null,
                     progress => TrainingRun.Continuing(ml, task, device, threads, prepared.Validation, progress, interruption.Token,
-                        new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r))),
+                        new CheckpointPlan(paths.Checkpoint, checkpointInterval)),
                     trainer => trainer.Resume(prepared.RawTrain, saved.Model));
             }
             else
@@ -158,7 +160,7 @@ internal static class TrainCommands
                 var pipeline = new CheckpointPipeline(prepared.Preprocess, prepared.RawTrain.Schema);
                 result = FitInterruptible(interruption, prepared, paths, null,
                     progress => TrainingRun.Trainer(ml, task, spec, prepared.Validation, progress, interruption.Token,
-                        new CheckpointPlan(paths.Checkpoint, options.CheckpointIntervalOf(r), pipeline)),
+                        new CheckpointPlan(paths.Checkpoint, checkpointInterval, pipeline)),
                     trainer => TrainingRun.Chain(prepared.Preprocess, trainer.Fit(prepared.Train, saved.Network)));
             }
             Finish(ml, prepared, result, paths, prepared.RawTrain.Schema);
