@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -86,12 +87,119 @@ internal static class Optimizers
         return stream.ToArray();
     }
 
-    public static void LoadState(optim.Optimizer optimizer, byte[] state, Device device)
+    /// <param name="optimizer">The optimizer to load into.</param>
+    /// <param name="state">Bytes of <see cref="SaveState"/>.</param>
+    /// <param name="device">The device of the optimizer's parameters.</param>
+    /// <param name="flattened">
+    /// When the optimizer holds a <see cref="FlatParameters"/> buffer: the shapes of the parameters in it and the optimizer's
+    /// settings, so that a state saved per parameter (by versions before flat parameters) is read and joined into the buffer's.
+    /// </param>
+    public static void LoadState(optim.Optimizer optimizer, byte[] state, Device device, (long[][] Shapes, OptimizerSettings Settings, double LearningRate)? flattened = null)
+    {
+        var helper = Helper(optimizer);
+        if (flattened is { } flat && SavedStateCount(state) == flat.Shapes.Length && flat.Shapes.Length != helper.state_dict().State.Count)
+        {
+            JoinPerParameterState(helper, state, flat.Shapes, flat.Settings, flat.LearningRate);
+        }
+        else
+        {
+            using var reader = new BinaryReader(new MemoryStream(state, writable: false));
+            helper.load_state_dict(reader);
+        }
+        if (device.type != TorchSharp.DeviceType.CPU) MoveState(helper, device);
+    }
+
+    /// <summary>How many parameters' states <see cref="SaveState"/>'s bytes hold (TorchSharp's layout: optimizer name, group count, state count).</summary>
+    private static long SavedStateCount(byte[] state)
     {
         using var reader = new BinaryReader(new MemoryStream(state, writable: false));
-        var helper = Helper(optimizer);
-        helper.load_state_dict(reader);
-        if (device.type != TorchSharp.DeviceType.CPU) MoveState(helper, device);
+        reader.ReadString();
+        ReadLeb128(reader);
+        return ReadLeb128(reader);
+    }
+
+    /// <summary>An unsigned LEB128 number, as TorchSharp writes counts (its codec is internal).</summary>
+    private static long ReadLeb128(BinaryReader reader)
+    {
+        long result = 0;
+        for (int shift = 0; ; shift += 7)
+        {
+            byte b = reader.ReadByte();
+            result |= (long)(b & 0x7f) << shift;
+            if ((b & 0x80) == 0) return result;
+        }
+    }
+
+    /// <summary>
+    /// Reads a per-parameter state into an optimizer of the same kind over CPU stand-ins of those parameters, then gives the
+    /// flat optimizer its options and, per state field, the parameters' tensors joined in order (the layout of the flat buffer).
+    /// </summary>
+    private static void JoinPerParameterState(OptimizerHelper flat, byte[] state, long[][] shapes, OptimizerSettings settings, double learningRate)
+    {
+        var standIns = shapes.Select(shape => new Parameter(zeros(shape), requires_grad: true)).ToArray();
+        try
+        {
+            using var perParameter = Create(settings, standIns, learningRate);
+            var source = Helper(perParameter);
+            using (var reader = new BinaryReader(new MemoryStream(state, writable: false)))
+                source.load_state_dict(reader);
+            var from = source.state_dict();
+            var to = flat.state_dict();
+            for (int i = 0; i < to.Options.Count; i++) ((OptimizerOptions)to.Options[i]).LoadStateDict((OptimizerOptions)from.Options[i]);
+            var states = from.State;
+            Tensor? Join(Func<OptimizerState, Tensor?> field)
+            {
+                var parts = states.Select(field).ToArray();
+                if (parts.All(p => p is null)) return null;
+                if (parts.Any(p => p is null))
+                    throw new ArgumentException("The saved optimizer state has some parameters' buffers and not others; it cannot be joined into one buffer.");
+                using var scope = NewDisposeScope();
+                return cat(parts.Select(p => p!.flatten()).ToArray(), 0).MoveToOuterDisposeScope();
+            }
+            long Step(Func<OptimizerState, long> field) => states.Select(field).Distinct().Count() == 1
+                ? field(states[0])
+                : throw new ArgumentException("The saved optimizer state has parameters at different step counts; it cannot be joined into one buffer.");
+            switch (to.State[0])
+            {
+                case SGD.State sgd:
+                    Replace(ref sgd.momentum_buffer, Join(s => ((SGD.State)s).momentum_buffer));
+                    break;
+                case Adam.State adam:
+                    adam.step = Step(s => ((Adam.State)s).step);
+                    Replace(ref adam.exp_avg, Join(s => ((Adam.State)s).exp_avg));
+                    Replace(ref adam.exp_avg_sq, Join(s => ((Adam.State)s).exp_avg_sq));
+                    Replace(ref adam.max_exp_avg_sq, Join(s => ((Adam.State)s).max_exp_avg_sq));
+                    break;
+                case AdamW.State adamW:
+                    adamW.step = Step(s => ((AdamW.State)s).step);
+                    Replace(ref adamW.exp_avg, Join(s => ((AdamW.State)s).exp_avg));
+                    Replace(ref adamW.exp_avg_sq, Join(s => ((AdamW.State)s).exp_avg_sq));
+                    Replace(ref adamW.max_exp_avg_sq, Join(s => ((AdamW.State)s).max_exp_avg_sq));
+                    break;
+                case RMSProp.State rms:
+                    rms.step = Step(s => ((RMSProp.State)s).step);
+                    Replace(ref rms.square_avg, Join(s => ((RMSProp.State)s).square_avg));
+                    Replace(ref rms.momentum_buffer, Join(s => ((RMSProp.State)s).momentum_buffer));
+                    Replace(ref rms.grad_avg, Join(s => ((RMSProp.State)s).grad_avg));
+                    break;
+                case Adagrad.State adagrad:
+                    adagrad.step = Step(s => ((Adagrad.State)s).step);
+                    Replace(ref adagrad.sum, Join(s => ((Adagrad.State)s).sum));
+                    break;
+                default:
+                    throw new InvalidOperationException($"Optimizer state {to.State[0].GetType().Name} cannot be joined into one buffer.");
+            }
+        }
+        finally
+        {
+            foreach (var standIn in standIns) standIn.Dispose();
+        }
+    }
+
+    private static void Replace(ref Tensor field, Tensor? value)
+    {
+        field?.Dispose();
+        field = value?.DetachFromDisposeScope()!;
     }
 
     // TorchSharp 0.107 reads state tensors onto the CPU, and its own State.to(device) drops the moved tensor

@@ -17,16 +17,19 @@ internal sealed class OptimizerStep : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _network;
     private readonly optim.Optimizer _optimizer;
+    private readonly FlatParameters? _flat;
     private readonly Parameter[] _parameters;
     private readonly double? _clipNorm;
     private readonly Device _device;
     private Tensor? _previousDirection;
 
-    public OptimizerStep(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, OptimizerSettings settings, Device device)
+    /// <summary>With <paramref name="flat"/> (the network's parameters in one buffer; null when they are not) the optimizer holds that buffer alone.</summary>
+    public OptimizerStep(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, FlatParameters? flat, OptimizerSettings settings, Device device)
     {
         _network = network;
         _optimizer = optimizer;
-        _parameters = network.parameters().ToArray();
+        _flat = flat;
+        _parameters = flat is null ? network.parameters().ToArray() : [flat.Values];
         _clipNorm = settings.GradientClipNorm;
         _device = device;
     }
@@ -98,6 +101,7 @@ internal sealed class OptimizerStep : IDisposable
 
     private Tensor Flatten(bool gradients)
     {
+        if (_flat is not null) return gradients ? _flat.Gradients : _flat.Values.detach().clone();
         var parts = new Tensor[_parameters.Length];
         for (int i = 0; i < parts.Length; i++)
         {

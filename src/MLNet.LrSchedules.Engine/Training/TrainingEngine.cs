@@ -38,6 +38,7 @@ public sealed class TrainingEngine : IDisposable
     private readonly TaskObjective _objective;
     private readonly Device _device;
     private readonly SequentialNetwork _network;
+    private readonly FlatParameters? _flat;
     private readonly optim.Optimizer _optimizer;
     private readonly OptimizerStep _step;
     private readonly BatchFeed _feed;
@@ -88,12 +89,13 @@ public sealed class TrainingEngine : IDisposable
             if (resumeFrom is not null) _network.LoadWeights(resumeFrom.Weights);
             else if (initialWeights is not null) _network.LoadWeights(initialWeights);
             if (_device.type != DeviceType.CPU) _network.to(_device);
-            _optimizer = Optimizers.Create(settings.Optimizer, _network.parameters(), settings.LearningRate);
-            _step = new OptimizerStep(_network, _optimizer, settings.Optimizer, _device);
+            _flat = FlatParameters.TryCreate(_network.parameters().ToArray());
+            _optimizer = Optimizers.Create(settings.Optimizer, _flat is null ? _network.parameters() : [_flat.Values], settings.LearningRate);
+            _step = new OptimizerStep(_network, _optimizer, _flat, settings.Optimizer, _device);
             _feed = new BatchFeed(settings, _objective, _device, _network.OutputSize);
             if (resumeFrom is not null)
             {
-                Optimizers.LoadState(_optimizer, resumeFrom.OptimizerState, _device);
+                LoadOptimizerState(resumeFrom.OptimizerState);
                 _state.Restore(resumeFrom);
                 _lastCheckpoint = resumeFrom;
                 _step.RestoreDirection(resumeFrom.PreviousUpdateDirection);
@@ -102,6 +104,7 @@ public sealed class TrainingEngine : IDisposable
         catch
         {
             _optimizer?.Dispose();
+            _flat?.Dispose();
             _network.Dispose();
             throw;
         }
@@ -339,11 +342,15 @@ public sealed class TrainingEngine : IDisposable
     {
         var checkpoint = _lastCheckpoint!;
         _network.LoadWeights(checkpoint.Weights);
-        Optimizers.LoadState(_optimizer, checkpoint.OptimizerState, _device);
+        LoadOptimizerState(checkpoint.OptimizerState);
         _scheduler = new LrScheduler(checkpoint.Schedule, checkpoint.SchedulerState);
         _state.Restore(checkpoint);
         _step.RestoreDirection(checkpoint.PreviousUpdateDirection);
     }
+
+    /// <summary>Loads a checkpoint's optimizer state: this version's, or, for flat parameters, the per-parameter state earlier versions saved.</summary>
+    private void LoadOptimizerState(byte[] state) =>
+        Optimizers.LoadState(_optimizer, state, _device, _flat is null ? null : (_flat.Shapes, _settings.Optimizer, _settings.LearningRate));
 
     private static TaskObjective Validate(EngineSettings settings)
     {
@@ -391,6 +398,7 @@ public sealed class TrainingEngine : IDisposable
         _feed.Dispose();
         _step.Dispose();
         _optimizer.Dispose();
+        _flat?.Dispose();
         _network.Dispose();
     }
 }
