@@ -16,8 +16,10 @@ internal sealed class Trial : IDisposable
     private readonly ITransformer? _model;
     private readonly IDisposable? _network;
 
-    private Trial(MLContext ml, Dataset data, ITransformer? model, IDisposable? network, double fitSeconds, double fitCpuSeconds, IReadOnlyList<EpochRecord> epochs, string? failure)
+    private Trial(MLContext ml, Dataset data, ITransformer? model, IDisposable? network, double fitSeconds, double fitCpuSeconds, IReadOnlyList<EpochRecord> epochs, string? failure,
+        double preprocessingSeconds)
     {
+        PreprocessingSeconds = preprocessingSeconds;
         _ml = ml;
         _data = data;
         _model = model;
@@ -30,6 +32,8 @@ internal sealed class Trial : IDisposable
 
     /// <summary>Wall time of the preprocessing fit and the trainer's Fit (per-epoch validation scoring included when asked for).</summary>
     public double FitSeconds { get; }
+    /// <summary>Wall time of the preprocessing's fit alone (part of <see cref="FitSeconds"/>).</summary>
+    public double PreprocessingSeconds { get; }
     /// <summary>
     /// CPU time of the whole process over the same span, every thread summed: with one torch thread about the wall time the fit
     /// would take on a quiet machine, whatever else shares the CPU (the time a busy machine adds is waiting, not CPU).
@@ -65,6 +69,7 @@ internal sealed class Trial : IDisposable
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         double CpuSeconds() => (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
         var preprocessing = Preprocessing(ml, data).Fit(train);
+        double preprocessingSeconds = clock.Elapsed.TotalSeconds;
         // ML.NET's advice for multi-pass trainers (AppendCacheCheckpoint); the TorchSharp trainer reads the data once either way.
         var prepared = ml.Data.Cache(preprocessing.Transform(train));
         var estimator = trainer.Create(new FitContext(ml, data.Task, seed, validation is null ? null : preprocessing.Transform(validation)));
@@ -73,12 +78,12 @@ internal sealed class Trial : IDisposable
             var model = estimator.Fit(prepared);
             double seconds = clock.Elapsed.TotalSeconds;
             var epochs = model is TorchNetworkTransformer torch ? torch.Model.History.Epochs : [];
-            return new Trial(ml, data, preprocessing.Append(model), model as IDisposable, seconds, CpuSeconds(), epochs, null);
+            return new Trial(ml, data, preprocessing.Append(model), model as IDisposable, seconds, CpuSeconds(), epochs, null, preprocessingSeconds);
         }
         catch (TorchNetworkDivergedException diverged)
         {
             diverged.LastGoodModel?.Dispose();
-            return new Trial(ml, data, null, null, clock.Elapsed.TotalSeconds, CpuSeconds(), [], "diverged");
+            return new Trial(ml, data, null, null, clock.Elapsed.TotalSeconds, CpuSeconds(), [], "diverged", preprocessingSeconds);
         }
     }
 

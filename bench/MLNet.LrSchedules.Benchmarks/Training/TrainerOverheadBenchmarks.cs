@@ -87,9 +87,14 @@ public class TrainerOverheadBenchmarks
         return HandWrittenLoop(model, features, labels, epochs, BatchSize, LearningRate, weightDecay: 0);
     }
 
-    /// <summary>What a user would write by hand: the data in one tensor, a shuffled index per epoch, a slice per batch, AdamW; returns the last loss.</summary>
-    public static float HandWrittenLoop(nn.Module<Tensor, Tensor> model, Tensor features, Tensor labels, int epochs, int batchSize, double learningRate, double weightDecay)
+    /// <summary>
+    /// What a user would write by hand: the data in one tensor, a shuffled index per epoch, a slice per batch, AdamW; returns the
+    /// last loss. The loss is cross-entropy unless <paramref name="loss"/> (output, labels) is given.
+    /// </summary>
+    public static float HandWrittenLoop(nn.Module<Tensor, Tensor> model, Tensor features, Tensor labels, int epochs, int batchSize, double learningRate, double weightDecay,
+        Func<Tensor, Tensor, Tensor>? loss = null)
     {
+        loss ??= (output, target) => nn.functional.cross_entropy(output, target);
         using var optimizer = optim.AdamW(model.parameters(), learningRate, weight_decay: weightDecay);
         long rows = features.shape[0];
         float last = 0;
@@ -103,10 +108,10 @@ public class TrainerOverheadBenchmarks
                 var x = features.index_select(0, index);
                 var y = labels.index_select(0, index);
                 optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.forward(x), y);
-                loss.backward();
+                var value = loss(model.forward(x), y);
+                value.backward();
                 optimizer.step();
-                last = loss.item<float>();
+                last = value.item<float>();
             }
         }
         return last;

@@ -27,7 +27,7 @@ internal static class FirstFitWarmup
         typeof(DataViewRows), typeof(DataViewRowReader), typeof(DataViewBatchSource), typeof(ResidentRowsBuilder), typeof(ResidentBatchSource),
         typeof(HostTensors), typeof(TrainingEngine), typeof(BatchFeed), typeof(OptimizerStep), typeof(Validation), typeof(RunState),
         typeof(TrainingCheckpoint), typeof(TrainingHistory), typeof(TrainingResult), typeof(EngineSettings), typeof(OptimizerSettings),
-        typeof(NetworkSpec), typeof(NetworkBuilder), typeof(SequentialNetwork), typeof(NetworkCost), typeof(Optimizers),
+        typeof(NetworkSpec), typeof(NetworkBuilder), typeof(SequentialNetwork), typeof(NetworkCost), typeof(Optimizers), typeof(FlatParameters),
         typeof(TaskObjective), typeof(TorchThreads), typeof(TorchDevices), typeof(LrScheduler), typeof(LrSchedulerState),
         typeof(TorchNetworkTransformer), typeof(TorchNetworkModel), typeof(LabelKeyValues),
     ];
