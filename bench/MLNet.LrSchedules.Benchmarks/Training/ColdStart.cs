@@ -62,10 +62,15 @@ internal static class ColdStart
             return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
         }
         double M(string job, Func<(string Job, double First, double Whole), double> pick) => Median(results.Where(x => x.Job == job).Select(pick));
-        Console.WriteLine();
-        Console.WriteLine("| | hand-written loop (median) | trainer Fit (median) | ratio |");
-        Console.WriteLine("|---|---:|---:|---:|");
-        foreach (string job in jobs.Where(j => j != "hand"))
+        // Ratios need the hand-written loop's runs (a "--jobs phases" run alone has none to compare with).
+        var compared = jobs.Contains("hand") ? jobs.Where(j => j != "hand").ToList() : [];
+        if (compared.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("| | hand-written loop (median) | trainer Fit (median) | ratio |");
+            Console.WriteLine("|---|---:|---:|---:|");
+        }
+        foreach (string job in compared)
         {
             Console.WriteLine($"| first run (ms), {job} | {M("hand", x => x.First):F0} | {M(job, x => x.First):F0} | {M(job, x => x.First) / M("hand", x => x.First):F3} |");
             Console.WriteLine($"| whole process (ms), {job} | {M("hand", x => x.Whole):F0} | {M(job, x => x.Whole):F0} | {M(job, x => x.Whole) / M("hand", x => x.Whole):F3} |");
