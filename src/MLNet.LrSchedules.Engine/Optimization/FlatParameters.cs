@@ -47,7 +47,8 @@ internal sealed class FlatParameters : IDisposable
         }
 
         long total = parameters.Sum(p => p.numel());
-        var values = new Parameter(empty(total, ScalarType.Float32, device), requires_grad: true);
+        // Owned by this object, not by a dispose scope the caller (a user's Fit) may have open.
+        var values = (Parameter)new Parameter(empty(total, ScalarType.Float32, device), requires_grad: true).DetachFromDisposeScope();
         var gradients = zeros(total, ScalarType.Float32, device).DetachFromDisposeScope();
         using (no_grad())
         using (NewDisposeScope())

@@ -78,6 +78,24 @@ public sealed class FlatParametersTests
     }
 
     [TestMethod]
+    public void TheBuffers_OutliveADisposeScopeTheyWereCreatedIn()
+    {
+        TorchSharpRuntime.EnsureLoaded();
+        using var network = new SequentialNetwork(Spec, seed: 1);
+        FlatParameters flat;
+        using (NewDisposeScope())
+            flat = FlatParameters.TryCreate(network.parameters().ToArray())!;
+
+        using (flat)
+        {
+            Assert.IsFalse(flat.Values.IsInvalid);
+            using var gradients = flat.Gradients;
+            Assert.AreEqual(flat.Values.numel(), gradients.numel());
+            CollectionAssert.AreEqual(network.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray(), flat.Values.detach().data<float>().ToArray());
+        }
+    }
+
+    [TestMethod]
     public void ParametersThatAreNotAllTrainableFloat32_KeepOneTensorPerParameter()
     {
         TorchSharpRuntime.EnsureLoaded();
