@@ -111,6 +111,22 @@ public sealed class TrainingEngineStateTests
     }
 
     [TestMethod]
+    public void AnEngineBuiltInsideAUsersDisposeScope_TrainsAfterIt_AsOneBuiltOutside()
+    {
+        var data = EngineData.Load("digits");
+        var settings = Settings(TrainingTask.MulticlassClassification, Digits(), optimizer: new OptimizerSettings(OptimizerKind.AdamW), epochs: 2);
+        TrainingResult outside;
+        using (var engine = new TrainingEngine(settings))
+            outside = engine.Train(data.Train(), null, null, null, TestContext.CancellationToken);
+
+        TrainingEngine scoped;
+        using (TorchSharp.torch.NewDisposeScope())
+            scoped = new TrainingEngine(settings);
+        using (scoped)
+            CollectionAssert.AreEqual(outside.Weights, scoped.Train(data.Train(), null, null, null, TestContext.CancellationToken).Weights);
+    }
+
+    [TestMethod]
     public void FineTuning_StartsFromTheGivenWeights_WithAFreshOptimizerAndSchedule()
     {
         var data = EngineData.Load("digits");
