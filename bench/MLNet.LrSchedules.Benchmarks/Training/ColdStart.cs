@@ -110,6 +110,8 @@ internal static class ColdStart
             }
         }
         double data = clock.Elapsed.TotalMilliseconds;
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+        long methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
         clock.Restart();
         phase.Restart();
         if (job == "hand")
@@ -134,7 +136,9 @@ internal static class ColdStart
         }
         double first = clock.Elapsed.TotalMilliseconds;
         if (phases)
-            Console.Error.WriteLine($"  JIT: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms (whole process)");
+            Console.Error.WriteLine($"  JIT: {System.Runtime.JitInfo.GetCompiledMethodCount()} methods in {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:F0} ms (whole process), "
+                                    + $"{System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - methodsBefore} in "
+                                    + $"{(System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore).TotalMilliseconds:F0} ms on the training thread during the first run");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{data:F1} {first:F1}"));
         return 0;
     }
