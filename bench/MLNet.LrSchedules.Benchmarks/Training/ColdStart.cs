@@ -16,7 +16,8 @@ namespace MLNet.LrSchedules.Benchmarks.Training;
 /// and fills the cache (the data as a pipeline hands it to its trainer). That is "data". Then the timed first run: the
 /// hand-written loop builds its two tensors and trains; the trainer fits. Everything a first run pays is inside: loading
 /// libtorch, JIT compilation, first allocations. The whole process (start to exit, as the parent sees it) is reported too.
-/// Jobs: <c>hand</c>, <c>trainer</c>, <c>trainer-nowarm</c> (the library's first-Fit warm-up switched off) and <c>phases</c>
+/// Jobs: <c>hand</c>, <c>trainer</c>, <c>trainer-nowarm</c> (the library's first-Fit warm-up switched off), <c>hand-phases</c>
+/// (one hand-written run that prints its JIT compilation, to stderr) and <c>phases</c>
 /// (one trainer run that prints where its first Fit's time goes, to stderr).
 /// </summary>
 internal static class ColdStart
@@ -81,7 +82,8 @@ internal static class ColdStart
 
     private static int Child(string job, int epochs)
     {
-        bool phases = job == "phases";
+        bool phases = job is "phases" or "hand-phases";
+        bool hand = job is "hand" or "hand-phases";
         var clock = Stopwatch.StartNew();
         var phase = Stopwatch.StartNew();
         void Mark(string name)
@@ -92,7 +94,7 @@ internal static class ColdStart
         var train = Mnist.Load().Split().Train;
         MLContext? ml = null;
         IDataView? view = null;
-        if (job != "hand")
+        if (!hand)
         {
             // The trainer's data as a pipeline hands it over: a cached IDataView whose rows are in memory (one pass fills the
             // cache, as the pipeline's earlier stages or an explicit Cache checkpoint would have).
@@ -114,7 +116,7 @@ internal static class ColdStart
         long methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
         clock.Restart();
         phase.Restart();
-        if (job == "hand")
+        if (hand)
         {
             torch.set_num_threads(TrainerOverheadBenchmarks.Threads);
             using var features = train.FeatureTensor();
