@@ -91,9 +91,15 @@ internal sealed class ResidentBatchSource : IBatchSource, IDisposable
 /// Collects rows straight into native memory for a <see cref="ResidentBatchSource"/>: one tensor when the row count is known,
 /// else chunks of rows joined once at the end. Labels and weights (one float per row) are collected in managed lists.
 /// </summary>
+/// <remarks>
+/// In a process whose libtorch is still loading (a first <c>Fit</c>: the warm-up loads it on another thread for a few hundred
+/// milliseconds), the first rows go into a managed staging buffer of at most 32 MB instead of waiting for the load; they move
+/// into the tensor once rows outgrow the buffer or the data ends. The buffer is then dropped: the rows are held once again.
+/// </remarks>
 internal sealed class ResidentRowsBuilder : IDisposable
 {
     private const long ChunkBytes = 64L << 20;
+    private const long StagingBytes = 32L << 20;
     private readonly int _featureCount;
     private readonly List<Tensor> _chunks = [];
     private readonly long _chunkRows;
@@ -105,18 +111,25 @@ internal sealed class ResidentRowsBuilder : IDisposable
     // chunk (a whole second copy of the data, when the row count was known) is allocated for it.
     private float[]? _scratch;
     private bool _scratchHoldsRow;
+    private float[]? _staged;
+    private long _stagedRows;
 
     /// <param name="featureCount">Features per row.</param>
     /// <param name="knownRows">The row count when the data knows it: one tensor of exactly that size.</param>
     /// <param name="chunkRows">Rows per chunk when the count is unknown; default 64 MB of features.</param>
-    public ResidentRowsBuilder(int featureCount, long? knownRows, long? chunkRows = null)
+    /// <param name="stagingRows">Rows staged in managed memory before the first tensor; default: up to 32 MB of rows while libtorch
+    /// is not loaded yet, none once it is (see remarks).</param>
+    public ResidentRowsBuilder(int featureCount, long? knownRows, long? chunkRows = null, long? stagingRows = null)
     {
-        // The first tensor of a run may be allocated here, before the engine exists: libtorch must be loaded the library's
-        // way first (the native fix, OpenMP's settings).
-        Native.TorchSharpRuntime.EnsureLoaded();
         _featureCount = Check.Positive(featureCount);
         _chunkRows = knownRows is > 0 ? knownRows.Value : chunkRows ?? Math.Max(1, ChunkBytes / (4L * featureCount));
         _labels = knownRows is > 0 and <= int.MaxValue ? new((int)knownRows.Value) : [];
+        // One more row than the data holds: the end-of-data probe.
+        long staging = stagingRows ?? (Native.TorchSharpRuntime.IsLoaded ? 0 : Math.Min(StagingBytes / (4L * featureCount), knownRows is > 0 ? knownRows.Value + 1 : long.MaxValue));
+        if (staging > 0) _staged = new float[checked((int)(staging * featureCount))];
+        // Else the first tensor of a run is allocated here, before the engine exists: libtorch must be loaded the library's way
+        // first (the native fix, OpenMP's settings).
+        else Native.TorchSharpRuntime.EnsureLoaded();
     }
 
     /// <summary>Rows added so far.</summary>
@@ -128,6 +141,15 @@ internal sealed class ResidentRowsBuilder : IDisposable
     /// <summary>A row's worth of feature slots to fill (the next row); take it back with <see cref="DropRow"/> when nothing was read into it.</summary>
     public Span<float> NextRow()
     {
+        if (_staged is not null)
+        {
+            if ((_stagedRows + 1) * _featureCount <= _staged.Length)
+            {
+                Rows++;
+                return _staged.AsSpan(checked((int)(_stagedRows++ * _featureCount)), _featureCount);
+            }
+            Unstage();
+        }
         CommitScratch();
         Rows++;
         if (_chunks.Count > 0 && _rowsInLastChunk == _chunkRows)
@@ -143,6 +165,12 @@ internal sealed class ResidentRowsBuilder : IDisposable
     /// <summary>Takes back the last <see cref="NextRow"/>.</summary>
     public void DropRow()
     {
+        if (_staged is not null)
+        {
+            Rows--;
+            _stagedRows--;
+            return;
+        }
         Rows--;
         if (_scratchHoldsRow) _scratchHoldsRow = false;
         else _rowsInLastChunk--;
@@ -154,6 +182,19 @@ internal sealed class ResidentRowsBuilder : IDisposable
         _chunks.Add(chunk);
         _chunk = HostTensors.Memory<float>(chunk);
         _rowsInLastChunk = 0;
+    }
+
+    /// <summary>Loads libtorch (waiting for a load under way) and moves the staged rows into native memory, in order.</summary>
+    private void Unstage()
+    {
+        Native.TorchSharpRuntime.EnsureLoaded();
+        var staged = _staged!;
+        long rows = _stagedRows;
+        _staged = null;
+        _stagedRows = 0;
+        Rows -= rows;
+        for (long r = 0; r < rows; r++)
+            staged.AsSpan(checked((int)(r * _featureCount)), _featureCount).CopyTo(NextRow());
     }
 
     private void CommitScratch()
@@ -175,6 +216,7 @@ internal sealed class ResidentRowsBuilder : IDisposable
     /// <summary>The rows as a source that owns them; this builder is empty afterwards.</summary>
     public ResidentBatchSource Build(bool weighted, bool inDataOrder)
     {
+        if (_staged is not null) Unstage();
         CommitScratch();
         Tensor features;
         if (_chunks.Count == 1 && _rowsInLastChunk == _chunkRows)

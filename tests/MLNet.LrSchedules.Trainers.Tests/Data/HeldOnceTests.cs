@@ -68,10 +68,14 @@ public sealed class HeldOnceTests
     }
 
     [TestMethod]
-    [DataRow(null, null, DisplayName = "count unknown, one chunk")]
-    [DataRow(null, 300L, DisplayName = "count unknown, chunks of 300 rows")]
-    [DataRow(1797L, null, DisplayName = "count known")]
-    public void ReadRows_EqualTheDataViewsRows(long? known, long? chunkRows)
+    [DataRow(null, null, 0L, DisplayName = "count unknown, one chunk")]
+    [DataRow(null, 300L, 0L, DisplayName = "count unknown, chunks of 300 rows")]
+    [DataRow(1797L, null, 0L, DisplayName = "count known")]
+    [DataRow(1797L, null, 1798L, DisplayName = "count known, every row staged first (libtorch still loading)")]
+    [DataRow(1797L, null, 500L, DisplayName = "count known, the first 500 rows staged")]
+    [DataRow(null, 300L, 1000L, DisplayName = "count unknown, chunks of 300 rows, the first 1,000 rows staged")]
+    [DataRow(null, null, 5000L, DisplayName = "count unknown, every row staged")]
+    public void ReadRows_EqualTheDataViewsRows(long? known, long? chunkRows, long stagingRows)
     {
         TorchSharpRuntime.EnsureLoaded();
         var ml = new MLContext(1);
@@ -79,7 +83,7 @@ public sealed class HeldOnceTests
         var expected = data.GetColumn<VBuffer<float>>("Features").SelectMany(v => v.DenseValues()).ToArray();
         var labels = data.GetColumn<float>("Label").ToArray();
 
-        using var builder = new ResidentRowsBuilder(64, known, chunkRows);
+        using var builder = new ResidentRowsBuilder(64, known, chunkRows, stagingRows);
         using (var cursor = data.GetRowCursor(data.Schema))
         {
             var features = cursor.GetGetter<VBuffer<float>>(data.Schema["Features"]);
@@ -101,7 +105,8 @@ public sealed class HeldOnceTests
                 builder.Add(value, weight: null);
             }
         }
-        if (known is not null) Assert.AreEqual(1, builder.Chunks, "one tensor of the known size: the end-of-data probe allocates nothing");
+        if (known is not null && stagingRows < known) Assert.AreEqual(1, builder.Chunks, "one tensor of the known size: the end-of-data probe allocates nothing");
+        if (stagingRows > 1797) Assert.AreEqual(0, builder.Chunks, "every row still staged: no tensor before Build");
         using var source = builder.Build(weighted: false, inDataOrder: true);
 
         Assert.AreEqual(labels.Length, source.Rows);
