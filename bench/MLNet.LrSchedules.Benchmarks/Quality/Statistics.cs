@@ -1,5 +1,17 @@
 namespace MLNet.LrSchedules.Benchmarks.Quality;
 
+/// <summary>Helpers shared by the benchmarks' own timing loops.</summary>
+internal static class Timings
+{
+    /// <summary>The median (the mean of the two middle values for an even count); NaN for no values.</summary>
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return double.NaN;
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
 /// <summary>Mean and sample standard deviation (n − 1) of the finite values among <see cref="Total"/> (NaN = no value: a target never reached, a diverged fit).</summary>
 internal readonly record struct Summary(double Mean, double StandardDeviation, int Count, int Total)
 {

@@ -66,8 +66,8 @@ internal static class TrainerQuality
                         }
                         if (t == 0) floorSeconds.Add(trial.PreprocessingSeconds + (HandLoopFloor.Seconds(data, split.Train, config, seeds[s]) ?? double.NaN));
                     }
-                    values[t][^1][s] = Median(seconds);
-                    if (t == 0) floor[s] = Median(floorSeconds);
+                    values[t][^1][s] = Timings.Median(seconds);
+                    if (t == 0) floor[s] = Timings.Median(floorSeconds);
                     Console.Error.WriteLine($"{data.Name} seed {seeds[s]} {trainers[t].Name}: {data.Task.Primary.Name} {Markdown.F(scores[0])}, fit {trial.FitSeconds:F2} s {trial.Failure}");
                 }
             }
@@ -89,12 +89,6 @@ internal static class TrainerQuality
             Console.Error.WriteLine($"Wrote section \"{Heading[3..]}\" of {path}");
         }
         return !check || verdicts.All(v => v.Passes) ? 0 : 1;
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
     }
 
     private static string Format(RunRecord run, CommandLine command, MlpConfig config, IReadOnlyList<int> seeds, double validationFraction, int repeats, string tables, IReadOnlyList<Verdict> verdicts)

@@ -57,12 +57,7 @@ internal static class ColdStart
                 Console.WriteLine($"| {r} | {job} | {load:F2} | {data:F0} | {first:F0} | {whole:F0} |");
             }
         }
-        double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        }
-        double M(string job, Func<(string Job, double First, double Whole), double> pick) => Median(results.Where(x => x.Job == job).Select(pick));
+        double M(string job, Func<(string Job, double First, double Whole), double> pick) => Timings.Median(results.Where(x => x.Job == job).Select(pick));
         // Ratios need the hand-written loop's runs (a "--jobs phases" run alone has none to compare with).
         var compared = jobs.Contains("hand") ? jobs.Where(j => j != "hand").ToList() : [];
         if (compared.Count > 0)

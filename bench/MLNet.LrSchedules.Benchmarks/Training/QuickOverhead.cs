@@ -63,17 +63,12 @@ internal static class QuickOverhead
             }
         }
 
-        double Median(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-        }
         string List(IEnumerable<double> values) => string.Join(", ", values.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)));
         Console.WriteLine("| run | median wall (ms) | median process CPU (ms) | walls (ms) |");
         Console.WriteLine("|---|---:|---:|---|");
         foreach (var (name, list) in runs.Where(r => !r.Key.EndsWith("only", StringComparison.Ordinal)))
-            Console.WriteLine($"| {name} epoch{(name.EndsWith(" 1", StringComparison.Ordinal) ? "" : "s")} | {Median(list.Select(x => x.Wall)):F0} | {Median(list.Select(x => x.Cpu)):F0} | {List(list.Select(x => x.Wall))} |");
-        double M(string name, Func<(double Wall, double Cpu), double> pick) => Median(runs[name].Select(pick));
+            Console.WriteLine($"| {name} epoch{(name.EndsWith(" 1", StringComparison.Ordinal) ? "" : "s")} | {Timings.Median(list.Select(x => x.Wall)):F0} | {Timings.Median(list.Select(x => x.Cpu)):F0} | {List(list.Select(x => x.Wall))} |");
+        double M(string name, Func<(double Wall, double Cpu), double> pick) => Timings.Median(runs[name].Select(pick));
         Console.WriteLine();
         Console.WriteLine($"Fit of 1 epoch / hand-written 1 epoch: wall {M("trainer 1", x => x.Wall) / M("hand 1", x => x.Wall):F3}, CPU {M("trainer 1", x => x.Cpu) / M("hand 1", x => x.Cpu):F3}");
         Console.WriteLine($"Fit of {epochs} epochs / hand-written {epochs} epochs: wall {M($"trainer {epochs}", x => x.Wall) / M($"hand {epochs}", x => x.Wall):F3}, CPU {M($"trainer {epochs}", x => x.Cpu) / M($"hand {epochs}", x => x.Cpu):F3}");
@@ -84,7 +79,7 @@ internal static class QuickOverhead
         Console.WriteLine($"Each further epoch ({epochs} − 1 epochs, / {epochs - 1}): hand-written {handEpoch:F0} ms wall / {handEpochCpu:F0} ms CPU, trainer {trainerEpoch:F0} ms wall / {trainerEpochCpu:F0} ms CPU: ratio wall {trainerEpoch / handEpoch:F3}, CPU {trainerEpochCpu / handEpochCpu:F3}");
         Console.WriteLine($"Breakdown of the trainer's Fit (medians, wall): epochs as timed by the trainer {M("trainer 1 epochs only", x => x.Wall):F0} ms of 1 epoch, "
                           + $"{M($"trainer {epochs} epochs only", x => x.Wall):F0} ms of {epochs}; the rest of Fit (reading the IDataView, building the network and optimizer, the start's checkpoint, the transformer) "
-                          + $"{Median(epochWalls[1]):F0} ms (1 epoch) and {Median(epochWalls[epochs]):F0} ms ({epochs} epochs)");
+                          + $"{Timings.Median(epochWalls[1]):F0} ms (1 epoch) and {Timings.Median(epochWalls[epochs]):F0} ms ({epochs} epochs)");
         Console.WriteLine($"# load average at the end: {Machine.LoadAverage()}");
         return 0;
     }

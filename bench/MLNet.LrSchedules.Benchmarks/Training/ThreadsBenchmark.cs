@@ -72,7 +72,7 @@ internal static class ThreadsBenchmark
         Console.WriteLine("|---|---|---:|---:|---:|");
         foreach (var group in results.GroupBy(x => x.Wait))
         {
-            var medians = group.GroupBy(x => x.Threads).ToDictionary(g => g.Key, g => Median(g.Select(x => x.Seconds)));
+            var medians = group.GroupBy(x => x.Threads).ToDictionary(g => g.Key, g => Timings.Median(g.Select(x => x.Seconds)));
             double best = medians.Where(m => m.Key != "auto").Select(m => m.Value).DefaultIfEmpty(double.NaN).Min();
             foreach (var (count, median) in medians)
                 Console.WriteLine($"| {group.Key} | {count} | {median:F2} | {group.Where(x => x.Threads == count).Min(x => x.Seconds):F2} | {median / best:F3} |");
@@ -155,12 +155,6 @@ internal static class ThreadsBenchmark
         process.Refresh();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F3} {(process.TotalProcessorTime - cpu).TotalSeconds:F3} {used}"));
         return 0;
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
