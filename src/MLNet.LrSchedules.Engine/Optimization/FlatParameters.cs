@@ -68,9 +68,6 @@ internal sealed class FlatParameters : IDisposable
         return new FlatParameters(values, gradients, parameters.Select(p => p.shape).ToArray());
     }
 
-    /// <summary>Every parameter's current gradient, flattened in order (a view: copy it to keep it).</summary>
-    public Tensor Gradients => _gradients.detach();
-
     public void Dispose()
     {
         Values.Dispose();

@@ -17,19 +17,17 @@ internal sealed class OptimizerStep : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _network;
     private readonly optim.Optimizer _optimizer;
-    private readonly FlatParameters? _flat;
+    // What the optimizer updates: the network's parameters, or the one buffer they are views of (FlatParameters).
     private readonly Parameter[] _parameters;
     private readonly double? _clipNorm;
     private readonly Device _device;
     private Tensor? _previousDirection;
 
-    /// <summary>With <paramref name="flat"/> (the network's parameters in one buffer; null when they are not) the optimizer holds that buffer alone.</summary>
-    public OptimizerStep(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, FlatParameters? flat, OptimizerSettings settings, Device device)
+    public OptimizerStep(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, OptimizerSettings settings, Device device)
     {
         _network = network;
         _optimizer = optimizer;
-        _flat = flat;
-        _parameters = flat is null ? network.parameters().ToArray() : [flat.Values];
+        _parameters = optimizer.parameters().ToArray();
         _clipNorm = settings.GradientClipNorm;
         _device = device;
     }
@@ -60,7 +58,7 @@ internal sealed class OptimizerStep : IDisposable
                 double dot = Flatten(gradients: true).dot(_previousDirection).item<float>();
                 if (double.IsFinite(dot)) scheduler.Report(ScheduleSignal.GradientDot, dot);
             }
-            before = Flatten(gradients: false); // cat copies: unaffected by the step
+            before = Flatten(gradients: false);
         }
 
         double learningRate = scheduler.LearningRate;
@@ -99,16 +97,17 @@ internal sealed class OptimizerStep : IDisposable
         _previousDirection = _device.type == DeviceType.CPU ? restored.DetachFromDisposeScope() : restored.to(_device).DetachFromDisposeScope();
     }
 
+    /// <summary>The gradients or the values of the optimized parameters, flattened in order, as a copy the step leaves alone.</summary>
     private Tensor Flatten(bool gradients)
     {
-        if (_flat is not null) return gradients ? _flat.Gradients : _flat.Values.detach().clone();
         var parts = new Tensor[_parameters.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             var source = gradients ? _parameters[i].grad ?? zeros_like(_parameters[i]) : _parameters[i].detach();
             parts[i] = source.flatten();
         }
-        return cat(parts, 0);
+        // TorchSharp's cat of a single tensor is an alias of it (the case of one flat buffer), not a copy.
+        return parts.Length == 1 ? parts[0].clone() : cat(parts, 0);
     }
 
     public void Dispose()

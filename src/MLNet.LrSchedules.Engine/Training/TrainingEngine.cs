@@ -91,7 +91,7 @@ public sealed class TrainingEngine : IDisposable
             if (_device.type != DeviceType.CPU) _network.to(_device);
             _flat = FlatParameters.TryCreate(_network.parameters().ToArray());
             _optimizer = Optimizers.Create(settings.Optimizer, _flat is null ? _network.parameters() : [_flat.Values], settings.LearningRate);
-            _step = new OptimizerStep(_network, _optimizer, _flat, settings.Optimizer, _device);
+            _step = new OptimizerStep(_network, _optimizer, settings.Optimizer, _device);
             _feed = new BatchFeed(settings, _objective, _device, _network.OutputSize);
             if (resumeFrom is not null)
             {

@@ -89,7 +89,7 @@ public sealed class FlatParametersTests
         using (flat)
         {
             Assert.IsFalse(flat.Values.IsInvalid);
-            using var gradients = flat.Gradients;
+            using var gradients = flat.Values.grad!;
             Assert.AreEqual(flat.Values.numel(), gradients.numel());
             CollectionAssert.AreEqual(network.parameters().SelectMany(p => p.detach().data<float>().ToArray()).ToArray(), flat.Values.detach().data<float>().ToArray());
         }
@@ -124,7 +124,7 @@ public sealed class FlatParametersTests
             Network = new SequentialNetwork(Spec, seed: 7);
             Flat = flat ? FlatParameters.TryCreate(Network.parameters().ToArray()) : null;
             Optimizer = Optimizers.Create(settings, Flat is null ? Network.parameters() : [Flat.Values], LearningRate);
-            _step = new OptimizerStep(Network, Optimizer, Flat, settings, CPU);
+            _step = new OptimizerStep(Network, Optimizer, settings, CPU);
             var generator = new Generator(11);
             _input = randn(32, 13, generator: generator);
             _labels = randint(0, 3, 32, generator: generator);
