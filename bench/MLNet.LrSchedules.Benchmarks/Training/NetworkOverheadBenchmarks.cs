@@ -3,10 +3,8 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Microsoft.ML;
 using MLNet.LrSchedules.Benchmarks.Quality;
 using MLNet.LrSchedules.Trainers;
-using MLNet.LrSchedules.Trainers.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,10 +35,7 @@ public class NetworkOverheadBenchmarks
     private const double LearningRate = 1e-3;
     private const double WeightDecay = 1e-2;
 
-    private MLContext _ml = null!;
-    private IDataView _data = null!;
-    private Tensor _features = null!;
-    private Tensor _labels = null!;
+    private OverheadData _mnist = null!;
     private int _seed;
 
     /// <summary>Epochs per run; the difference between the two sizes is the cost of the epochs themselves.</summary>
@@ -48,35 +43,21 @@ public class NetworkOverheadBenchmarks
     public int Epochs { get; set; }
 
     [GlobalSetup]
-    public void Setup()
-    {
-        TorchSharpRuntime.EnsureLoaded();
-        torch.set_num_threads(TrainerOverheadBenchmarks.Threads);
-        var train = Mnist.Load().Split().Train;
-        _ml = new MLContext(seed: 1);
-        _data = train.ToDataView(_ml);
-        _ = _data.Preview(1);
-        _features = train.FeatureTensor();
-        _labels = train.LabelTensor();
-    }
+    public void Setup() => _mnist = OverheadData.Load(TrainerOverheadBenchmarks.Threads);
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _features.Dispose();
-        _labels.Dispose();
-    }
+    public void Cleanup() => _mnist.Dispose();
 
     [Benchmark(Baseline = true, Description = "hand-written TorchSharp loop (same CNN)")]
-    public float HandWritten() => HandWrittenRun(_features, _labels, ++_seed, Epochs);
+    public float HandWritten() => HandWrittenRun(_mnist.Features, _mnist.Labels, ++_seed, Epochs);
 
     [Benchmark(Description = "ML.NET TorchNetwork trainer (Fit)")]
-    public object Trainer() => _ml.MulticlassClassification.Trainers.TorchNetwork(new TorchNetworkMulticlassOptions
+    public object Trainer() => _mnist.Ml.MulticlassClassification.Trainers.TorchNetwork(new TorchNetworkMulticlassOptions
     {
         Network = NetworkSpec.Parse(CnnSearch.MainJob.Network!),
         Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, WeightDecay = WeightDecay, Optimizer = OptimizerKind.AdamW,
         Seed = 1, NumberOfThreads = TrainerOverheadBenchmarks.Threads,
-    }).Fit(_data);
+    }).Fit(_mnist.Data);
 
     /// <summary>The main job's CNN as a user would write it with TorchSharp's layers.</summary>
     private static nn.Module<Tensor, Tensor> Cnn() => nn.Sequential(

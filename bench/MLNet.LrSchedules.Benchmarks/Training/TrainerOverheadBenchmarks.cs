@@ -5,7 +5,6 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.ML;
 using MLNet.LrSchedules.Trainers;
-using MLNet.LrSchedules.Trainers.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,31 +36,14 @@ public class TrainerOverheadBenchmarks
     public const double LearningRate = 1e-3;
     public const int Threads = 1;
 
-    private MLContext _ml = null!;
-    private IDataView _data = null!;
-    private Tensor _features = null!;
-    private Tensor _labels = null!;
+    private OverheadData _mnist = null!;
     private int _epoch;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        TorchSharpRuntime.EnsureLoaded();
-        torch.set_num_threads(Threads);
-        var train = Mnist.Load().Split().Train;
-        _ml = new MLContext(seed: 1);
-        _data = train.ToDataView(_ml);
-        _ = _data.Preview(1);
-        _features = train.FeatureTensor();
-        _labels = train.LabelTensor();
-    }
+    public void Setup() => _mnist = OverheadData.Load(Threads);
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _features.Dispose();
-        _labels.Dispose();
-    }
+    public void Cleanup() => _mnist.Dispose();
 
     /// <summary>Epochs per run: with 1, a run is dominated by what Fit does once (reading the data, building the network); the
     /// difference between the two sizes is the cost of the epochs themselves.</summary>
@@ -69,10 +51,10 @@ public class TrainerOverheadBenchmarks
     public int Epochs { get; set; }
 
     [Benchmark(Baseline = true, Description = "hand-written TorchSharp loop")]
-    public float HandWritten() => HandWrittenRun(_features, _labels, seed: ++_epoch, Epochs);
+    public float HandWritten() => HandWrittenRun(_mnist.Features, _mnist.Labels, seed: ++_epoch, Epochs);
 
     [Benchmark(Description = "ML.NET TorchMlp trainer (Fit)")]
-    public object Trainer() => TrainerRun(_ml, _data, Epochs);
+    public object Trainer() => TrainerRun(_mnist.Ml, _mnist.Data, Epochs);
 
     public static TorchNetworkTransformer TrainerRun(MLContext ml, IDataView data, int epochs) =>
         ml.MulticlassClassification.Trainers.TorchMlp(new TorchMlpMulticlassOptions
